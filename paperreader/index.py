@@ -1,0 +1,450 @@
+"""The full-text index: a Whoosh index derived from the store.
+
+This module is the only one that imports Whoosh: the rest of paperreader sees
+:class:`SearchIndex` and plain results, so the engine could be swapped.
+
+The index holds no user state (read and bookmarked live only in the store, and a
+search is restricted to a view by passing the allowed ids), so marking a paper
+never writes to it.  It records, in a small JSON file beside its segments, which
+store it mirrors and up to which content revision; :meth:`SearchIndex.ensure`
+compares that with the store and catches up, or rebuilds when the index is
+missing, damaged or belongs to another library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import highlight, index, qparser
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.query import Every, Query
+from whoosh.searching import Searcher
+
+from .models import Paper, SearchHit, Snippet
+from .text import normalize_title
+
+try:  # POSIX advisory locks keep two processes from rebuilding at once.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["SearchIndex", "SearchOutcome", "INDEX_VERSION", "SORTS", "highlight_text"]
+
+#: Bumped whenever the schema or analysis changes: an older index is rebuilt.
+INDEX_VERSION = 1
+
+_STATE_FILE = "paperreader-index.json"
+
+# One analyzer for both fields, so stemming agrees between them ("models" finds
+# "model"); stop words are kept at query time by the parser's own handling.
+_ANALYZER = StemmingAnalyzer()
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True, sortable=True),
+    # Titles weigh twice as much as abstracts in BM25F ranking.
+    title=TEXT(analyzer=_ANALYZER, field_boost=2.0, phrase=True, spelling=True),
+    abstract=TEXT(analyzer=_ANALYZER, phrase=True, spelling=True),
+    digest=KEYWORD(lowercase=False, scorable=False),  # ISO dates, e.g. digest:2025-03-11
+    published=DATETIME(sortable=True),
+    upvotes=NUMERIC(int, bits=32, sortable=True),
+    last_digest=ID(sortable=True),
+    title_key=ID(sortable=True),
+)
+
+#: Sort name -> (field, reverse); "relevance" is Whoosh's BM25F score.
+SORTS: dict[str, tuple[str, bool] | None] = {
+    "relevance": None,
+    "digest": ("last_digest", True),
+    "published": ("published", True),
+    "upvotes": ("upvotes", True),
+    "title": ("title_key", False),
+}
+
+
+@dataclass(slots=True)
+class SearchOutcome:
+    """The answer to one query: ranked hits (top ``limit``) and how many matched."""
+
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    #: The query's terms per field, for highlighting: {"title": {...}, "abstract": {...}}.
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    error: str | None = None
+    suggestion: str | None = None
+
+
+def _document(paper: Paper) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "digest": " ".join(d.isoformat() for d in paper.digests),
+        "last_digest": paper.last_digest.isoformat() if paper.digests else "",
+        "title_key": normalize_title(paper.title)[:200],
+    }
+    if paper.published is not None:
+        doc["published"] = dt.datetime.combine(paper.published, dt.time())
+    if paper.upvotes is not None:
+        doc["upvotes"] = paper.upvotes
+    return doc
+
+
+class _SpanFormatter(highlight.Formatter):
+    """A Whoosh formatter that returns :class:`Snippet` objects, not markup."""
+
+    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> Snippet:  # type: ignore[override]
+        start, end = fragment.startchar, fragment.endchar
+        spans: list[tuple[int, int]] = []
+        for token in sorted(fragment.matches, key=lambda t: (t.startchar, -t.endchar)):
+            if token.startchar is None or (spans and token.startchar < spans[-1][1]):
+                continue
+            spans.append((token.startchar - start, token.endchar - start))
+        return Snippet(fragment.text[start:end], tuple(spans))
+
+    def format(self, fragments: Iterable[highlight.Fragment], replace: bool = False) -> list[Snippet]:  # type: ignore[override]
+        return [self.format_fragment(f) for f in fragments]
+
+
+def highlight_text(text: str, terms: Collection[str], *, whole: bool = False, top: int = 3) -> list[Snippet]:
+    """Find the query terms in ``text`` (a title or an abstract).
+
+    With ``whole`` the result is one snippet covering the full text (for the
+    abstract viewer); otherwise up to ``top`` short fragments around matches,
+    best first by position, as search results show.
+    """
+    if not terms or not text:
+        return [Snippet(text)] if whole else []
+    fragmenter = highlight.WholeFragmenter(charlimit=None) if whole else highlight.ContextFragmenter(maxchars=160, surround=50)
+    snippets = highlight.highlight(text, terms, _ANALYZER, fragmenter, _SpanFormatter(), top=1 if whole else top)
+    if whole and not snippets:
+        return [Snippet(text)]
+    return snippets
+
+
+class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):
+    """``term~`` allows two edits by default, not Whoosh's one.
+
+    Terms are stemmed before the fuzzy match, and stemming often costs an edit
+    of its own: ``langauge~`` must reach the indexed ``languag``.  An explicit
+    ``term~1`` still means one.  The first letter must match, which keeps the
+    automaton small on a large index.
+    """
+
+    def create(self, parser: Any, match: Any) -> Any:
+        node = super().create(parser, match)
+        if match.group("maxdist") is None:
+            node.maxdist = 2
+        if match.group("prefix") is None:
+            node.prefixlength = 1
+        return node
+
+
+class SearchIndex:
+    """The Whoosh index in ``path`` (a folder), kept in step with a store.
+
+    Thread-safe for one process: searches share one cached searcher, refreshed
+    only when the index changed; writes are serialised by a lock.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ix: index.Index | None = None
+        self._searcher: Searcher | None = None
+        self._doc_ids: list[str] | None = None  # docnum -> paper id, per searcher
+        self._docnums: dict[str, int] | None = None
+        self._lock = threading.RLock()
+        self._parser = qparser.MultifieldParser(["title", "abstract"], SCHEMA, group=qparser.AndGroup)
+        self._parser.add_plugin(_FuzzyTermPlugin())
+        self._parser.add_plugin(qparser.GtLtPlugin())
+        self._parser.add_plugin(DateParserPlugin(free=False))
+
+    # -- keeping in step with the store -----------------------------------------
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / _STATE_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, directory: Path, store_uuid: str, rev: int) -> None:
+        state = {"version": INDEX_VERSION, "store_uuid": store_uuid, "rev": rev}
+        tmp = directory / (_STATE_FILE + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(state, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, directory / _STATE_FILE)
+
+    @contextlib.contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """Serialise index writers across threads and processes."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if fcntl is None:
+                yield
+                return
+            with open(self.path.parent / "index.lock", "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def ensure(self, store: Any, progress: Callable[[int, int], None] | None = None) -> str | None:
+        """Make the index match ``store``; return a notice if it had to be rebuilt.
+
+        Catching up with a few changed papers is silent; a rebuild (missing,
+        damaged, another library's or an older version's index) says why.
+        """
+        with self._process_lock():
+            reason = self._problem(store)
+            if reason is None:
+                state = self._read_state()
+                rev = store.rev
+                changed = store.changed_since(int(state["rev"]))
+                if changed:
+                    self._write(changed, store.uuid, rev, progress)
+                if self._doc_count() == store.count():
+                    return None
+                reason = "the search index did not match the library"
+            count = self._rebuild(store, progress)
+            return f"{reason}; rebuilt it from the library ({count:,} papers)"
+
+    def _problem(self, store: Any) -> str | None:
+        """Why the index cannot simply be caught up, or None if it can."""
+        if not self.path.exists() or not index.exists_in(str(self.path)):
+            return "the search index was missing"
+        state = self._read_state()
+        if state.get("version") != INDEX_VERSION or "rev" not in state:
+            return "the search index was from another version"
+        if state.get("store_uuid") != store.uuid:
+            return "the search index belonged to another library"
+        if int(state["rev"]) > store.rev:
+            return "the search index was newer than the library"
+        try:
+            self._open()
+            self._doc_count()
+        except Exception:  # noqa: BLE001 - any failure to read it means it is damaged
+            self._close_index()
+            return "the search index was damaged"
+        return None
+
+    def _open(self) -> index.Index:
+        if self._ix is None:
+            self._ix = index.open_dir(str(self.path))
+        return self._ix
+
+    def _doc_count(self) -> int:
+        return self._open().doc_count()
+
+    def _close_index(self) -> None:
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+        self._searcher = None
+        self._ix = None
+        self._doc_ids = self._docnums = None
+
+    def _rebuild(self, store: Any, progress: Callable[[int, int], None] | None) -> int:
+        """Build a fresh index next to the live one, then swap it in."""
+        self._close_index()
+        staging = self.path.with_name(self.path.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        rev, store_uuid, total = store.rev, store.uuid, store.count()
+        ix = index.create_in(str(staging), SCHEMA)
+        writer = ix.writer(limitmb=256)
+        count = 0
+        try:
+            for paper in store.iter_papers():
+                writer.add_document(**_document(paper))
+                count += 1
+                if progress is not None and count % 500 == 0:
+                    progress(count, total)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        if progress is not None:
+            progress(count, total)
+        self._write_state(staging, store_uuid, rev)
+        old = self.path.with_name(self.path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            os.replace(self.path, old)
+        os.replace(staging, self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def rebuild(self, store: Any, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the whole index from the store; returns the number of papers."""
+        with self._process_lock():
+            return self._rebuild(store, progress)
+
+    def update(self, store: Any, progress: Callable[[int, int], None] | None = None) -> None:
+        """Index what changed in the store since the index last saw it."""
+        with self._process_lock():
+            if self._problem(store) is not None:
+                self._rebuild(store, progress)
+                return
+            state = self._read_state()
+            rev = store.rev
+            changed = store.changed_since(int(state["rev"]))
+            if changed:
+                self._write(changed, store.uuid, rev, progress)
+
+    def _write(
+        self, papers: list[Paper], store_uuid: str, rev: int, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        ix = self._open()
+        writer = ix.writer(limitmb=256, timeout=30.0)
+        try:
+            for count, paper in enumerate(papers, 1):
+                writer.update_document(**_document(paper))
+                if progress is not None and count % 500 == 0:
+                    progress(count, len(papers))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        self._write_state(self.path, store_uuid, rev)
+
+    # -- searching ---------------------------------------------------------------
+
+    def _current_searcher(self) -> Searcher:
+        """The cached searcher, refreshed if the index changed on disk."""
+        if self._searcher is None:
+            self._searcher = self._open().searcher()
+            self._doc_ids = self._docnums = None
+        else:
+            fresh = self._searcher.refresh()
+            if fresh is not self._searcher:
+                self._searcher = fresh
+                self._doc_ids = self._docnums = None
+        return self._searcher
+
+    def _id_maps(self, searcher: Searcher) -> tuple[list[str], dict[str, int]]:
+        """docnum -> id and id -> docnum, read once per searcher from the id column."""
+        if self._doc_ids is None or self._docnums is None:
+            reader = searcher.reader()
+            column = reader.column_reader("id")
+            self._doc_ids = [column[n] for n in range(reader.doc_count_all())]
+            self._docnums = {pid: n for n, pid in enumerate(self._doc_ids) if not reader.is_deleted(n)}
+        return self._doc_ids, self._docnums
+
+    def parse(self, text: str) -> Query:
+        return self._parser.parse(text)
+
+    def search(
+        self,
+        text: str,
+        *,
+        allowed: Collection[str] | None = None,
+        limit: int | None = 1000,
+        sort: str = "relevance",
+    ) -> SearchOutcome:
+        """Run a query in Whoosh's language over titles and abstracts.
+
+        ``allowed`` restricts the hits to these paper ids (a view such as
+        "unread", computed by the store).  A query Whoosh cannot run gives an
+        outcome with ``error`` set, never an exception.
+        """
+        outcome = SearchOutcome(text)
+        with self._lock:
+            try:
+                searcher = self._current_searcher()
+                query = self.parse(text)
+                doc_ids, docnums = self._id_maps(searcher)
+                mask_filter = None
+                if allowed is not None:
+                    mask_filter = {docnums[pid] for pid in allowed if pid in docnums}
+                sort_by = SORTS.get(sort)
+                kwargs: dict[str, Any] = {"limit": limit, "filter": mask_filter}
+                if sort_by is not None:
+                    kwargs["sortedby"], kwargs["reverse"] = sort_by
+                results = searcher.search(query, **kwargs)
+                outcome.total = len(results)
+                outcome.hits = _hits(results, doc_ids)
+                outcome.terms = _terms(query, searcher)
+                if outcome.total == 0:
+                    outcome.suggestion = self._suggest(searcher, query, text)
+            except Exception as error:  # noqa: BLE001 - a bad query must not crash a reader
+                outcome.error = _describe(error)
+                outcome.hits, outcome.total = [], 0
+        return outcome
+
+    def _suggest(self, searcher: Searcher, query: Query, text: str) -> str | None:
+        """A corrected query ("did you mean") that does find something, if any."""
+        try:
+            # Corrections come from the unstemmed words of titles and abstracts
+            # (the fields' spelling=True), so they read as words, not stems.
+            corrected = searcher.correct_query(query, text)
+            if not corrected.string or corrected.string == text:
+                return None
+            # The corrected query holds unanalysed words: parse the string again.
+            if searcher.search(self.parse(corrected.string), limit=1).is_empty():
+                return None
+        except Exception:  # noqa: BLE001 - suggestions are a nicety
+            return None
+        return corrected.string
+
+    def more_like(self, paper: Paper, *, allowed: Collection[str] | None = None, limit: int = 50) -> list[SearchHit]:
+        """Papers similar to ``paper`` (Whoosh's key-term expansion of its text)."""
+        with self._lock:
+            searcher = self._current_searcher()
+            doc_ids, docnums = self._id_maps(searcher)
+            docnum = docnums.get(paper.id)
+            if docnum is None:
+                return []
+            mask_filter = {docnums[p] for p in allowed if p in docnums} if allowed is not None else None
+            results = searcher.more_like(
+                docnum, "abstract", text=f"{paper.title} {paper.abstract}", top=limit, numterms=12, filter=mask_filter
+            )
+            return _hits(results, doc_ids)
+
+    def doc_count(self) -> int:
+        with self._lock:
+            return self._doc_count()
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_index()
+
+
+def _hits(results: Any, doc_ids: list[str]) -> list[SearchHit]:
+    """Ranked hits in order (``Results.docs()`` is an unordered set)."""
+    return [
+        SearchHit(doc_ids[results.docnum(rank)], float(results.score(rank) or 0.0), rank)
+        for rank in range(results.scored_length())
+    ]
+
+
+def _terms(query: Query, searcher: Searcher) -> dict[str, frozenset[str]]:
+    """The query's terms per field, prefixes and fuzzy terms expanded."""
+    if isinstance(query, Every):
+        return {}
+    terms: dict[str, frozenset[str]] = {}
+    reader = searcher.reader()
+    for name in ("title", "abstract"):
+        # One field per call: Whoosh's existing_terms() without a field name
+        # reuses its loop variable and drops every field after the first.
+        found = query.existing_terms(reader, fieldname=name, expand=True)
+        terms[name] = frozenset(t.decode("utf-8") if isinstance(t, bytes) else str(t) for _, t in found)
+    return terms
+
+
+def _describe(error: Exception) -> str:
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"cannot run this query: {message}"[:200]

@@ -1,0 +1,215 @@
+"""The library as the CLI and the TUI use it: a store, its index, and imports.
+
+This is the one place that knows the order of things: a digest is parsed (pure),
+its papers are committed to the store in one transaction, and only then is the
+index brought up to date from the store.  If the process dies in between, the
+index simply lags and catches up the next time it is opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .models import Paper
+from .parser import parse_digest
+from .paths import DB_NAME, INDEX_NAME
+from .store import Store, StoreError, View
+
+if TYPE_CHECKING:  # Whoosh is imported only by commands that search.
+    from .index import SearchIndex, SearchOutcome
+
+__all__ = ["Library", "FileReport", "LibraryError", "find_digest_files", "MAX_FILE_BYTES"]
+
+#: A digest is a few hundred KB; anything this large is not one.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class LibraryError(Exception):
+    """The library cannot be used; the message is meant for the user."""
+
+
+@dataclass(slots=True)
+class FileReport:
+    """The outcome of importing one file, for a one-line summary."""
+
+    path: Path
+    new: int = 0
+    known: int = 0
+    updated: int = 0
+    digests: list[dt.date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    already_imported: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def find_digest_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileReport]]:
+    """Expand folders (recursively, ``*.txt``) and keep named files as they are.
+
+    Returns the files in a stable order and reports for paths that do not exist.
+    """
+    files: list[Path] = []
+    missing: list[FileReport] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.txt") if p.is_file()))
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(FileReport(path, error="no such file or folder"))
+    return files, missing
+
+
+def _secure_dir(path: Path) -> None:
+    """Create the data dir readable by its owner only (it holds reading habits)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+class Library:
+    """An open library in ``data_dir``.  Close it (or use ``with``) when done."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        try:
+            _secure_dir(data_dir)
+        except OSError as error:
+            raise LibraryError(f"{data_dir}: cannot create the data dir ({error.strerror or error})") from error
+        is_new = not (data_dir / DB_NAME).exists()
+        try:
+            self.store = Store.open(data_dir / DB_NAME)
+        except StoreError as error:
+            raise LibraryError(str(error)) from error
+        self._index: SearchIndex | None = None
+        #: Things the user should be told (e.g. the index was rebuilt).
+        self.notices: list[str] = []
+        if is_new:
+            # Create the (empty) index with the library, so that a missing index
+            # later really means a lost one, worth telling the user about.
+            self.index()
+            self.notices.clear()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self.store.close()
+
+    # -- the index -----------------------------------------------------------
+
+    def index(self, progress: Callable[[int, int], None] | None = None) -> SearchIndex:
+        """The search index, opened on first use and made to match the store."""
+        if self._index is None:
+            from .index import SearchIndex
+
+            index = SearchIndex(self.data_dir / INDEX_NAME)
+            notice = index.ensure(self.store, progress)
+            if notice:
+                self.notices.append(notice)
+            self._index = index
+        return self._index
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the index from the store on demand."""
+        from .index import SearchIndex
+
+        if self._index is None:
+            self._index = SearchIndex(self.data_dir / INDEX_NAME)
+        return self._index.rebuild(self.store, progress)
+
+    # -- importing -------------------------------------------------------------
+
+    def import_file(self, path: Path, *, date: dt.date | None = None) -> FileReport:
+        """Parse one file and add its papers to the store (not yet the index).
+
+        The file is added whole or not at all; a file already imported (same
+        bytes) changes nothing.
+        """
+        report = FileReport(path)
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                report.error = f"too large for a digest ({size / 1e6:.0f} MB)"
+                return report
+            data = path.read_bytes()
+            mtime = path.stat().st_mtime
+        except OSError as error:
+            report.error = f"cannot read ({error.strerror or error})"
+            return report
+        digest = hashlib.sha256(data).hexdigest()
+        previous = self.store.source(digest)
+        if previous is not None:
+            report.already_imported = True
+            report.known = previous.papers
+            return report
+        reference = date or dt.datetime.fromtimestamp(mtime).date()
+        parsed = parse_digest(data, reference)
+        report.warnings = parsed.warnings
+        report.digests = parsed.digest_dates
+        if parsed.error:
+            report.error = parsed.error
+            return report
+        try:
+            outcome = self.store.add(parsed.papers, sha256=digest, path=str(path), warnings=len(parsed.warnings))
+        except Exception as error:  # noqa: BLE001 - reported per file; the transaction rolled back
+            report.error = f"not imported: {error}"
+            return report
+        report.new, report.known, report.updated = len(outcome.new), len(outcome.known), len(outcome.updated)
+        return report
+
+    def import_paths(
+        self,
+        paths: Sequence[Path],
+        *,
+        date: dt.date | None = None,
+        progress: Callable[[FileReport, int, int], None] | None = None,
+        index_progress: Callable[[int, int], None] | None = None,
+    ) -> list[FileReport]:
+        """Import files and folders; one index update at the end for all of them."""
+        files, reports = find_digest_files(paths)
+        for number, path in enumerate(files, 1):
+            report = self.import_file(path, date=date)
+            reports.append(report)
+            if progress is not None:
+                progress(report, number, len(files))
+        if any(r.new or r.updated for r in reports):
+            if self._index is None:
+                self.index(index_progress)  # opening catches up with the store
+            else:
+                self._index.update(self.store, index_progress)
+        return reports
+
+    # -- reading -----------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        view: View = "all",
+        digest: dt.date | None = None,
+        limit: int | None = 1000,
+        sort: str = "relevance",
+    ) -> SearchOutcome:
+        """Ranked search restricted to a view and/or a digest date."""
+        allowed = None
+        if view != "all" or digest is not None:
+            allowed = set(self.store.ids(view, digest=digest))
+        return self.index().search(query, allowed=allowed, limit=limit, sort=sort)
+
+    def papers_for(self, ids: Sequence[str]) -> list[Paper]:
+        """Papers in the order of ``ids`` (as ranked by a search)."""
+        found = self.store.get_many(ids)
+        return [found[i] for i in ids if i in found]
+

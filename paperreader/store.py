@@ -1,0 +1,559 @@
+"""The library's one source of truth: an SQLite database in the data dir.
+
+Papers, the digests they appeared in, the files they came from and the user's
+state (read, bookmarked, with timestamps) all live here.  The Whoosh index is
+derived from this store and can always be rebuilt from it.
+
+Durability choices, learnt from other readers' failures:
+
+* WAL journal with ``synchronous=FULL``: a committed change survives a killed
+  process *and* a power cut (newsboat's ``synchronous=OFF`` corrupts libraries);
+* every change is its own transaction, committed at once (elfeed saves on exit
+  and loses read marks when it crashes);
+* bulk state changes return what they replaced, so callers can undo them
+  (newsboat's "mark all read" cannot be undone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .models import Paper, ParsedPaper, Stats
+
+__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "now", "View"]
+
+SCHEMA_VERSION = 1
+
+#: Which papers a listing or a search is restricted to.
+View = Literal["all", "unread", "read", "bookmarked"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS papers (
+    id            TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    abstract      TEXT NOT NULL,
+    authors       INTEGER,
+    organization  TEXT,
+    published     TEXT,             -- ISO date
+    upvotes       INTEGER,
+    meta_digest   TEXT NOT NULL,    -- digest date the content above comes from
+    last_digest   TEXT NOT NULL,    -- newest digest date it appeared in (for sorting)
+    added_at      TEXT NOT NULL,
+    rev           INTEGER NOT NULL, -- content revision, for the index to catch up
+    read          INTEGER NOT NULL DEFAULT 0,
+    read_at       TEXT,
+    bookmarked    INTEGER NOT NULL DEFAULT 0,
+    bookmarked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS papers_last_digest ON papers (last_digest DESC, id);
+CREATE INDEX IF NOT EXISTS papers_rev ON papers (rev);
+CREATE TABLE IF NOT EXISTS sources (
+    id          INTEGER PRIMARY KEY,
+    sha256      TEXT NOT NULL UNIQUE,
+    path        TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    papers      INTEGER NOT NULL,
+    new         INTEGER NOT NULL,
+    warnings    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS appearances (
+    paper_id  TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    digest    TEXT NOT NULL,        -- ISO date of the digest page
+    source_id INTEGER REFERENCES sources (id),
+    PRIMARY KEY (paper_id, digest)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS appearances_digest ON appearances (digest);
+"""
+
+_PAPER_COLUMNS = (
+    "p.id, p.title, p.abstract, p.authors, p.organization, p.published, p.upvotes, "
+    "p.read, p.bookmarked, p.read_at, p.bookmarked_at, p.added_at, "
+    "(SELECT group_concat(digest, ' ') FROM "
+    "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests"
+)
+
+#: The content columns a newer digest may replace, in this order.
+_CONTENT = ("title", "abstract", "authors", "organization", "published", "upvotes")
+
+_ORDERS = {
+    "digest": "p.last_digest DESC, p.rowid",
+    "published": "p.published IS NULL, p.published DESC, p.last_digest DESC, p.rowid",
+    "upvotes": "p.upvotes IS NULL, p.upvotes DESC, p.last_digest DESC, p.rowid",
+    "title": "p.title COLLATE NOCASE, p.rowid",
+}
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says why and what to do."""
+
+
+def now() -> str:
+    """A UTC timestamp with milliseconds; sorts as text, compares across machines."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class StateSnapshot:
+    """A paper's user state at one moment: what an undo puts back."""
+
+    id: str
+    read: bool
+    read_at: str | None
+    bookmarked: bool
+    bookmarked_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddOutcome:
+    """What adding one digest file changed."""
+
+    new: list[str]
+    known: list[str]
+    updated: list[str]  # known papers whose content or digest dates changed
+    source_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    sha256: str
+    path: str
+    imported_at: str
+    papers: int
+    new: int
+    warnings: int
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _paper(row: sqlite3.Row) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        digests=tuple(dt.date.fromisoformat(d) for d in (row["digests"] or "").split()),
+        authors=row["authors"],
+        organization=row["organization"],
+        published=_date(row["published"]),
+        upvotes=row["upvotes"],
+        read=bool(row["read"]),
+        bookmarked=bool(row["bookmarked"]),
+        read_at=row["read_at"],
+        bookmarked_at=row["bookmarked_at"],
+        added_at=row["added_at"],
+    )
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Store:
+    """An open library database.  Thread-safe: one connection behind a lock.
+
+    Open with :meth:`open`; use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) the database at ``path``.
+
+        A file that is not an SQLite database, or is damaged, raises
+        :class:`StoreError` naming it: it is never replaced by an empty library.
+        """
+        try:
+            db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise StoreError(f"{path}: cannot open the library database ({error})") from error
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA busy_timeout = 30000")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise sqlite3.DatabaseError(f"cannot use write-ahead logging (journal mode {mode})")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            store = cls(db, path)
+            store._migrate()
+        except sqlite3.DatabaseError as error:
+            db.close()
+            raise StoreError(
+                f"{path}: the library database is damaged or not a database ({error}). "
+                "Nothing was changed. Restore it from a backup (paperreader export --format json --all), "
+                "or move it away to start a new library."
+            ) from error
+        return store
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            # executescript() would COMMIT the open transaction; run statements one by one.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            version = self._meta("schema_version")
+            if version is None:
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
+                self._set_meta("store_uuid", uuid.uuid4().hex)
+                self._set_meta("rev", "0")
+            elif int(version) > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"written by a newer paperreader (schema {version}, this one knows {SCHEMA_VERSION})"
+                )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions and metadata --------------------------------------------
+
+    def transaction(self) -> _Transaction:
+        """``with store.transaction():`` runs its body as one atomic, durable change."""
+        return _Transaction(self)
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def uuid(self) -> str:
+        """A random id of this library, so an index knows which store it mirrors."""
+        with self._lock:
+            return self._meta("store_uuid") or ""
+
+    @property
+    def rev(self) -> int:
+        """The content revision: it grows with every change the index must see."""
+        with self._lock:
+            return int(self._meta("rev") or 0)
+
+    # -- adding papers --------------------------------------------------------
+
+    def source(self, sha256: str) -> SourceRecord | None:
+        """The record of an already imported file with this content, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT sha256, path, imported_at, papers, new, warnings FROM sources WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+        return SourceRecord(*row) if row else None
+
+    def add(self, papers: Sequence[ParsedPaper], *, sha256: str, path: str, warnings: int) -> AddOutcome:
+        """Add one parsed digest file's papers in one transaction.
+
+        New papers are inserted; known ones gain the new digest dates, and take
+        the new content and metadata when it comes from a digest at least as new
+        as the one they have (newer upvotes win).  User state is never touched.
+        """
+        new: list[str] = []
+        known: list[str] = []
+        updated: list[str] = []
+        stamp = now()
+        with self.transaction():
+            rev = int(self._meta("rev") or 0) + 1
+            existing = self._rows_by_id([p.id for p in papers])
+            cursor = self._db.execute(
+                "INSERT INTO sources (sha256, path, imported_at, papers, new, warnings) VALUES (?, ?, ?, ?, 0, ?)",
+                (sha256, path, stamp, len(papers), warnings),
+            )
+            source_id = cursor.lastrowid
+            assert source_id is not None
+            for paper in papers:
+                newest = max(paper.digests).isoformat()
+                values = (
+                    paper.title,
+                    paper.abstract,
+                    paper.authors,
+                    paper.organization,
+                    paper.published.isoformat() if paper.published else None,
+                    paper.upvotes,
+                )
+                old = existing.get(paper.id)
+                changed = False
+                if old is None:
+                    self._db.execute(
+                        "INSERT INTO papers (id, title, abstract, authors, organization, published, upvotes, "
+                        "meta_digest, last_digest, added_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (paper.id, *values, newest, newest, stamp, rev),
+                    )
+                    new.append(paper.id)
+                else:
+                    known.append(paper.id)
+                    if newest >= old["meta_digest"]:
+                        current = tuple(old[name] for name in _CONTENT)
+                        merged = tuple(v if v is not None else c for v, c in zip(values, current))
+                        if merged != current or newest != old["meta_digest"]:
+                            self._db.execute(
+                                "UPDATE papers SET title = ?, abstract = ?, authors = ?, organization = ?, "
+                                "published = ?, upvotes = ?, meta_digest = ? WHERE id = ?",
+                                (*merged, newest, paper.id),
+                            )
+                            changed = merged != current
+                for day in paper.digests:
+                    inserted = self._db.execute(
+                        "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
+                        (paper.id, day.isoformat(), source_id),
+                    ).rowcount
+                    changed = changed or bool(inserted and old is not None)
+                if old is not None and changed:
+                    self._db.execute(
+                        "UPDATE papers SET rev = ?, last_digest = max(last_digest, ?) WHERE id = ?",
+                        (rev, newest, paper.id),
+                    )
+                    updated.append(paper.id)
+            self._db.execute("UPDATE sources SET new = ? WHERE id = ?", (len(new), source_id))
+            if new or updated:
+                self._set_meta("rev", str(rev))
+        return AddOutcome(new, known, updated, source_id)
+
+    def _rows_by_id(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+        rows: dict[str, sqlite3.Row] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT * FROM papers WHERE id IN ({marks})", tuple(chunk)):
+                rows[row["id"]] = row
+        return rows
+
+    # -- reading --------------------------------------------------------------
+
+    def get(self, paper_id: str) -> Paper | None:
+        return self.get_many([paper_id]).get(paper_id)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Papers by id (unknown ids are simply absent)."""
+        found: dict[str, Paper] = {}
+        with self._lock:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.id IN ({marks})", tuple(chunk)):
+                    found[row["id"]] = _paper(row)
+        return found
+
+    def _where(self, view: View, digest: dt.date | None) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if view == "unread":
+            clauses.append("p.read = 0")
+        elif view == "read":
+            clauses.append("p.read = 1")
+        elif view == "bookmarked":
+            clauses.append("p.bookmarked = 1")
+        if digest is not None:
+            clauses.append("p.id IN (SELECT paper_id FROM appearances WHERE digest = ?)")
+            params.append(digest.isoformat())
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def papers(
+        self,
+        view: View = "all",
+        *,
+        digest: dt.date | None = None,
+        order: str = "digest",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Paper]:
+        """The library, filtered and sorted (``order``: digest, published, upvotes, title)."""
+        where, params = self._where(view, digest)
+        sql = f"SELECT {_PAPER_COLUMNS} FROM papers p{where} ORDER BY {_ORDERS[order]}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        with self._lock:
+            return [_paper(row) for row in self._db.execute(sql, params)]
+
+    def ids(self, view: View = "all", *, digest: dt.date | None = None, order: str | None = None) -> list[str]:
+        """Ids of the papers in a view: cheap, for filtering searches and big lists."""
+        where, params = self._where(view, digest)
+        sql = f"SELECT p.id FROM papers p{where}"
+        if order:
+            sql += f" ORDER BY {_ORDERS[order]}"
+        with self._lock:
+            return [row[0] for row in self._db.execute(sql, params)]
+
+    def count(self, view: View = "all", *, digest: dt.date | None = None) -> int:
+        where, params = self._where(view, digest)
+        with self._lock:
+            return self._db.execute(f"SELECT count(*) FROM papers p{where}", params).fetchone()[0]
+
+    def resolve(self, tokens: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+        """Map ids or unique id prefixes (4+ characters) to ids.
+
+        Returns ``(ids, unknown, ambiguous)``; like git, a prefix must match one id.
+        """
+        ids: list[str] = []
+        unknown: list[str] = []
+        ambiguous: list[str] = []
+        with self._lock:
+            for token in tokens:
+                key = token.strip().lower()
+                if len(key) < 4 or not all(c in "0123456789abcdef" for c in key):
+                    unknown.append(token)
+                    continue
+                rows = self._db.execute(
+                    "SELECT id FROM papers WHERE id >= ? AND id < ? LIMIT 2", (key, key + "g")
+                ).fetchall()
+                if len(rows) == 1:
+                    ids.append(rows[0][0])
+                elif rows:
+                    ambiguous.append(token)
+                else:
+                    unknown.append(token)
+        return ids, unknown, ambiguous
+
+    def changed_since(self, rev: int) -> list[Paper]:
+        """Papers whose indexed content changed after revision ``rev``."""
+        with self._lock:
+            ids = [row[0] for row in self._db.execute("SELECT id FROM papers WHERE rev > ?", (rev,))]
+        return list(self.get_many(ids).values())
+
+    def iter_papers(self, batch: int = 2000) -> Iterator[Paper]:
+        """Every paper, in batches, without holding them all in memory."""
+        last = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.id > ? ORDER BY p.id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _paper(row)
+            last = rows[-1]["id"]
+
+    def digests(self) -> list[tuple[dt.date, int]]:
+        """Every digest date with its paper count, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT digest, count(*) FROM appearances GROUP BY digest ORDER BY digest DESC"
+            ).fetchall()
+        return [(dt.date.fromisoformat(d), n) for d, n in rows]
+
+    def stats(self) -> Stats:
+        with self._lock:
+            papers, unread, bookmarked = self._db.execute(
+                "SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(bookmarked), 0) FROM papers"
+            ).fetchone()
+            digests, newest, oldest = self._db.execute(
+                "SELECT count(DISTINCT digest), max(digest), min(digest) FROM appearances"
+            ).fetchone()
+            sources = self._db.execute("SELECT count(*) FROM sources").fetchone()[0]
+        return Stats(papers, unread, bookmarked, digests, sources, _date(newest), _date(oldest))
+
+    # -- user state -------------------------------------------------------------
+
+    def snapshot(self, ids: Sequence[str]) -> list[StateSnapshot]:
+        """The current state of these papers (unknown ids are left out)."""
+        snaps: list[StateSnapshot] = []
+        with self._lock:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(
+                    f"SELECT id, read, read_at, bookmarked, bookmarked_at FROM papers WHERE id IN ({marks})",
+                    tuple(chunk),
+                ):
+                    snaps.append(StateSnapshot(row[0], bool(row[1]), row[2], bool(row[3]), row[4]))
+        return snaps
+
+    def set_state(
+        self, ids: Sequence[str], *, read: bool | None = None, bookmarked: bool | None = None
+    ) -> list[StateSnapshot]:
+        """Set read and/or bookmarked on papers, in one transaction.
+
+        Returns the state they had before (for undo).  Papers already in the
+        requested state keep their timestamps.
+        """
+        stamp = now()
+        with self.transaction():
+            before = self.snapshot(ids)
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                if read is not None:
+                    self._db.execute(
+                        f"UPDATE papers SET read = ?, read_at = ? WHERE read != ? AND id IN ({marks})",
+                        (int(read), stamp, int(read), *chunk),
+                    )
+                if bookmarked is not None:
+                    self._db.execute(
+                        f"UPDATE papers SET bookmarked = ?, bookmarked_at = ? WHERE bookmarked != ? AND id IN ({marks})",
+                        (int(bookmarked), stamp, int(bookmarked), *chunk),
+                    )
+        return before
+
+    def restore_state(self, snapshots: Iterable[StateSnapshot]) -> None:
+        """Put back states exactly as snapshotted (timestamps included): undo."""
+        with self.transaction():
+            self._db.executemany(
+                "UPDATE papers SET read = ?, read_at = ?, bookmarked = ?, bookmarked_at = ? WHERE id = ?",
+                [(int(s.read), s.read_at, int(s.bookmarked), s.bookmarked_at, s.id) for s in snapshots],
+            )
+
+    # -- maintenance --------------------------------------------------------------
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's own check: an empty list means the database is sound."""
+        with self._lock:
+            rows = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception.
+
+    IMMEDIATE takes the write lock up front, so two processes writing at once
+    wait for each other (busy_timeout) instead of failing half-way.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._outer = False
+
+    def __enter__(self) -> None:
+        self._store._lock.acquire()
+        db = self._store._db
+        self._outer = not db.in_transaction
+        if self._outer:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._store._lock.release()
+                raise
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if self._outer:
+                if exc_type is None:
+                    self._store._db.execute("COMMIT")
+                else:
+                    self._store._db.execute("ROLLBACK")
+        finally:
+            self._store._lock.release()

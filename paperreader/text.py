@@ -1,0 +1,88 @@
+"""Cleaning and identity of untrusted text.
+
+Every title and abstract comes from a web page someone pasted into a file.  It is
+cleaned exactly once, here, when it enters paperreader: after :func:`clean_text`
+a string holds no terminal escape sequences, no C0/C1 control characters and no
+bidirectional overrides, so nothing downstream (the terminal, Rich, a spreadsheet)
+can be steered by it.  Rendering code still treats it as plain text, never markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean"]
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings
+# (ESC ] ... terminated by BEL or ST), and two-character escapes (ESC + one byte).
+# The 8-bit forms (U+009B CSI, U+009D OSC, ...) are handled the same way.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    (?: \x1b\[ | \x9b ) [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?          # CSI
+  | (?: \x1b[\]PX^_] | [\x90\x98\x9d\x9e\x9f] )                           # OSC, DCS, ...
+    [^\x07\x1b\x9c]{0,4096} (?: \x07 | \x1b\\ | \x9c )                    # ... terminated
+  | \x1b [\x20-\x2f]* [\x30-\x7e]?                                         # other ESC sequences
+    """,
+    re.VERBOSE,
+)
+# Once every ESC and C1 character is gone no terminal can interpret what is left,
+# so an unterminated string sequence only loses its introducer (not the rest of
+# the abstract); removing whole sequences is about not leaving litter behind.
+
+# Characters removed outright: C0 controls except tab/newline, DEL, C1 controls,
+# bidirectional embeddings/overrides/isolates (they reorder what the terminal
+# shows: "Trojan Source"), and stray byte-order marks.
+_STRIP = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+
+# Whitespace of any kind (tabs, newlines, NBSP, Unicode line/paragraph
+# separators) collapses to one space: titles and abstracts are single lines.
+_SPACE = re.compile(r"[\s\u2028\u2029]+")
+
+
+def clean_text(text: str) -> str:
+    """Return ``text`` safe to store and show: one line, no escapes or controls.
+
+    Escape sequences are removed whole (not just their ESC byte, which would leave
+    ``[31m`` litter behind); remaining control characters are dropped; runs of
+    whitespace become one space; the result is NFC-normalised and stripped.
+    """
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _SPACE.sub(" ", text)
+    text = _STRIP.sub("", text)
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def is_clean(text: str) -> bool:
+    """True if ``text`` holds nothing :func:`clean_text` would remove."""
+    return _STRIP.search(text) is None and "\x1b" not in text and "\n" not in text
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def normalize_title(title: str) -> str:
+    """Fold a title to the key that identifies its paper.
+
+    Case, Unicode compatibility forms, accents' composition, whitespace and
+    punctuation are folded, so ``"TrAct: Making  First-layer ..."`` and
+    ``"tract making first layer ..."`` are the same paper.  If a title is nothing
+    but punctuation, its cleaned text itself is the key (so it is not lost).
+    """
+    folded = unicodedata.normalize("NFKC", clean_text(title)).casefold()
+    words = _NOT_WORD.sub(" ", folded).split()
+    return " ".join(words) if words else folded
+
+
+def paper_id(title: str) -> str:
+    """The stable 10-hex-character id of the paper with this title.
+
+    Derived only from :func:`normalize_title`, so it is the same on every machine
+    and for every digest the paper appears in; short enough to type in the CLI and
+    valid as a BibTeX citation key.
+    """
+    return hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:10]
