@@ -28,7 +28,8 @@ from whoosh import highlight, index, qparser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.query import Every, Query
+from whoosh.query import Every, FuzzyTerm, Query
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from .models import Paper, SearchHit, Snippet
@@ -52,8 +53,7 @@ _ANALYZER = StemmingAnalyzer()
 
 SCHEMA = Schema(
     id=ID(stored=True, unique=True, sortable=True),
-    # Titles weigh twice as much as abstracts in BM25F ranking.
-    title=TEXT(analyzer=_ANALYZER, field_boost=2.0, phrase=True, spelling=True),
+    title=TEXT(analyzer=_ANALYZER, phrase=True, spelling=True),
     abstract=TEXT(analyzer=_ANALYZER, phrase=True, spelling=True),
     digest=KEYWORD(lowercase=False, scorable=False),  # ISO dates, e.g. digest:2025-03-11
     published=DATETIME(sortable=True),
@@ -133,6 +133,27 @@ def highlight_text(text: str, terms: Collection[str], *, whole: bool = False, to
     return snippets
 
 
+class _LexiconFuzzyTerm(FuzzyTerm):
+    """A fuzzy term matched against the field's own (stemmed) terms.
+
+    Whoosh looks fuzzy terms up in a field's *spelling* words when the field
+    has ``spelling=True``; those are unstemmed, so the words it finds do not
+    exist in the stemmed field and nothing matches.  This searches the field's
+    lexicon itself, with Whoosh's automaton where the segment offers one.
+    """
+
+    def _btexts(self, ixreader: Any) -> Iterable[str]:
+        words: set[str] = set()
+        for leaf, _base in ixreader.leaf_readers():
+            try:
+                automata = leaf._codec.automata(leaf._storage, leaf._segment)
+                found = automata.terms_within(leaf.cursor(self.fieldname), self.text, self.maxdist, self.prefixlength)
+            except AttributeError:  # not a plain segment reader: the generic scan
+                found = IndexReader.terms_within(leaf, self.fieldname, self.text, self.maxdist, self.prefixlength)
+            words.update(found)
+        return sorted(words)
+
+
 class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):
     """``term~`` allows two edits by default, not Whoosh's one.
 
@@ -141,6 +162,9 @@ class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):
     ``term~1`` still means one.  The first letter must match, which keeps the
     automaton small on a large index.
     """
+
+    class FuzzyTermNode(qparser.FuzzyTermPlugin.FuzzyTermNode):
+        qclass = _LexiconFuzzyTerm
 
     def create(self, parser: Any, match: Any) -> Any:
         node = super().create(parser, match)
@@ -165,7 +189,11 @@ class SearchIndex:
         self._doc_ids: list[str] | None = None  # docnum -> paper id, per searcher
         self._docnums: dict[str, int] | None = None
         self._lock = threading.RLock()
-        self._parser = qparser.MultifieldParser(["title", "abstract"], SCHEMA, group=qparser.AndGroup)
+        # Titles weigh three times as much as abstracts (applied at query time:
+        # the schema's field_boost does not reach BM25F scores in this Whoosh).
+        self._parser = qparser.MultifieldParser(
+            ["title", "abstract"], SCHEMA, fieldboosts={"title": 3.0}, group=qparser.AndGroup
+        )
         self._parser.add_plugin(_FuzzyTermPlugin())
         self._parser.add_plugin(qparser.GtLtPlugin())
         self._parser.add_plugin(DateParserPlugin(free=False))
@@ -224,7 +252,7 @@ class SearchIndex:
 
     def _problem(self, store: Any) -> str | None:
         """Why the index cannot simply be caught up, or None if it can."""
-        if not self.path.exists() or not index.exists_in(str(self.path)):
+        if not self.path.exists() or not (self.path / _STATE_FILE).exists():
             return "the search index was missing"
         state = self._read_state()
         if state.get("version") != INDEX_VERSION or "rev" not in state:
@@ -370,13 +398,16 @@ class SearchIndex:
                 mask_filter = None
                 if allowed is not None:
                     mask_filter = {docnums[pid] for pid in allowed if pid in docnums}
+                    if not mask_filter:  # Whoosh reads an empty filter as "no filter"
+                        outcome.terms = _terms(query, searcher)
+                        return outcome
                 sort_by = SORTS.get(sort)
                 kwargs: dict[str, Any] = {"limit": limit, "filter": mask_filter}
                 if sort_by is not None:
                     kwargs["sortedby"], kwargs["reverse"] = sort_by
                 results = searcher.search(query, **kwargs)
                 outcome.total = len(results)
-                outcome.hits = _hits(results, doc_ids)
+                outcome.hits = _hits(results, doc_ids, scored=sort_by is None)
                 outcome.terms = _terms(query, searcher)
                 if outcome.total == 0:
                     outcome.suggestion = self._suggest(searcher, query, text)
@@ -409,10 +440,12 @@ class SearchIndex:
             if docnum is None:
                 return []
             mask_filter = {docnums[p] for p in allowed if p in docnums} if allowed is not None else None
+            if mask_filter is not None and not mask_filter:
+                return []
             results = searcher.more_like(
                 docnum, "abstract", text=f"{paper.title} {paper.abstract}", top=limit, numterms=12, filter=mask_filter
             )
-            return _hits(results, doc_ids)
+            return _hits(results, doc_ids, scored=True)
 
     def doc_count(self) -> int:
         with self._lock:
@@ -423,10 +456,13 @@ class SearchIndex:
             self._close_index()
 
 
-def _hits(results: Any, doc_ids: list[str]) -> list[SearchHit]:
-    """Ranked hits in order (``Results.docs()`` is an unordered set)."""
+def _hits(results: Any, doc_ids: list[str], *, scored: bool) -> list[SearchHit]:
+    """Hits in order (``Results.docs()`` is an unordered set).
+
+    Sorted by a field, Whoosh's "score" is the sort key, so hits carry 0.0.
+    """
     return [
-        SearchHit(doc_ids[results.docnum(rank)], float(results.score(rank) or 0.0), rank)
+        SearchHit(doc_ids[results.docnum(rank)], float(results.score(rank) or 0.0) if scored else 0.0, rank)
         for rank in range(results.scored_length())
     ]
 

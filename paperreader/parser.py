@@ -59,14 +59,15 @@ def resolve_month_day(month: int, day: int, reference: dt.date) -> dt.date | Non
     the reference's year is still to come (a grace of two days allows for time
     zones).  Feb 29 goes back to the last leap year.  None if no such date exists.
     """
-    for year in range(reference.year, reference.year - 9, -1):
+    latest = reference + dt.timedelta(days=2)
+    for year in range(latest.year, latest.year - 9, -1):
         try:
             candidate = dt.date(year, month, day)
         except ValueError:
             if month == 2 and day == 29:
                 continue
             return None
-        if candidate <= reference + dt.timedelta(days=2):
+        if candidate <= latest:
             return candidate
     return None
 

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paperreader.library import Library
+
+
+@pytest.fixture(autouse=True)
+def _no_real_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may touch the user's real library: point the default elsewhere."""
+    monkeypatch.setenv("PAPERREADER_DATA_DIR", str(tmp_path_factory.mktemp("default-data-dir")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def library(data_dir: Path) -> Iterator[Library]:
+    with Library(data_dir) as lib:
+        yield lib
