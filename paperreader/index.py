@@ -28,9 +28,10 @@ from whoosh import highlight, index, qparser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.query import Every, FuzzyTerm, Query
+from whoosh.query import Every, FuzzyTerm, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+from whoosh.support.levenshtein import distance
 
 from .models import Paper, SearchHit, Snippet
 from .text import normalize_title
@@ -417,19 +418,38 @@ class SearchIndex:
         return outcome
 
     def _suggest(self, searcher: Searcher, query: Query, text: str) -> str | None:
-        """A corrected query ("did you mean") that does find something, if any."""
+        """A corrected query ("did you mean") that does find something, if any.
+
+        Whoosh's own ``correct_query`` corrects the *stemmed* terms against
+        the unstemmed spelling words, which rarely works; so each word of the
+        user's text whose term is not in the index is replaced by the closest
+        word of the abstracts (or the titles).
+        """
+        reader = searcher.reader()
+        fixes: dict[tuple[int, int], str] = {}
+        for leaf in query.leaves():
+            start, end = getattr(leaf, "startchar", None), getattr(leaf, "endchar", None)
+            if type(leaf) is not Term or leaf.field() not in ("title", "abstract") or start is None:
+                continue
+            if (start, end) in fixes or (leaf.field(), leaf.text) in reader:
+                continue
+            word = text[start:end].lower()
+            # Whoosh ranks suggestions by frequency alone; prefer the closest
+            # word, then the more frequent (the order suggest() gave).
+            candidates = [c for name in ("abstract", "title") for c in searcher.corrector(name).suggest(word, limit=8)]
+            if candidates:
+                fixes[(start, end)] = min(candidates, key=lambda c: distance(c, word))
+        if not fixes:
+            return None
+        corrected = text
+        for (start, end), word in sorted(fixes.items(), reverse=True):
+            corrected = corrected[:start] + word + corrected[end:]
         try:
-            # Corrections come from the unstemmed words of titles and abstracts
-            # (the fields' spelling=True), so they read as words, not stems.
-            corrected = searcher.correct_query(query, text)
-            if not corrected.string or corrected.string == text:
-                return None
-            # The corrected query holds unanalysed words: parse the string again.
-            if searcher.search(self.parse(corrected.string), limit=1).is_empty():
+            if corrected == text or searcher.search(self.parse(corrected), limit=1).is_empty():
                 return None
         except Exception:  # noqa: BLE001 - suggestions are a nicety
             return None
-        return corrected.string
+        return corrected
 
     def more_like(self, paper: Paper, *, allowed: Collection[str] | None = None, limit: int = 50) -> list[SearchHit]:
         """Papers similar to ``paper`` (Whoosh's key-term expansion of its text)."""
