@@ -92,3 +92,29 @@ HOSTILE = [
     P(LONG_TITLE.strip(), "A paper whose title is thousands of characters long."),
     P("A Paper With A Huge Abstract", HUGE_ABSTRACT),
 ]
+
+
+_WORDS = (
+    "sparse dense attention transformer diffusion policy reward model language vision graph protein speech "
+    "robot retrieval agent benchmark scaling quantization pruning distillation token expert routing memory "
+    "planning reasoning alignment preference feedback contrastive generative latent video image audio code "
+    "molecule structure kernel gradient optimizer curriculum synthetic evaluation robust efficient adaptive"
+).split()
+
+
+def synthetic_digests(folder: Path, files: int, per_file: int, seed: int = 7) -> list[Path]:
+    """Digest files of invented papers (unique titles), for volume and crash tests."""
+    import random
+
+    rng = random.Random(seed)
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    paths = []
+    for f in range(files):
+        papers = []
+        for n in range(per_file):
+            title = f"{' '.join(rng.choice(_WORDS).title() for _ in range(5))} {f}-{n}"
+            text = " ".join(rng.choice(_WORDS) for _ in range(180)) + "."
+            papers.append(P(title, text.capitalize()))
+        date = f"{months[f % 12]} {1 + f // 12 % 28}"
+        paths.append(write(folder / f"digest-{f:04d}.txt", page(date, papers)))
+    return paths
