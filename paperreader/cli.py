@@ -364,24 +364,11 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    _write_atomically(args.output, text)
+    from .exports import write_atomically
+
+    write_atomically(args.output, text)
     print(f"Exported {len(papers)} paper{'s' if len(papers) != 1 else ''} to {args.output}", file=sys.stderr)
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a crash leaves no half file."""
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
@@ -437,12 +424,10 @@ def _flush_notices(library: Library) -> None:
 
 def run_tui(data_dir: Path) -> int:
     """Open the reader; Textual is imported only here."""
-    _error(
-        "the reader (TUI) is not built yet in this version; use the commands "
-        "(paperreader --help), e.g. 'paperreader list' or 'paperreader search QUERY'"
-    )
-    del data_dir
-    return 1
+    from .tui.app import PaperReaderApp
+
+    PaperReaderApp(data_dir).run()
+    return 0
 
 
 def run_demo() -> int:

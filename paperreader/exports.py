@@ -18,12 +18,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .models import Paper
 
-__all__ = ["FORMATS", "export", "to_markdown", "to_csv", "to_json", "to_bibtex", "bibtex_escape", "markdown_escape"]
+__all__ = ["FORMATS", "export", "write_atomically", "to_markdown", "to_csv", "to_json", "to_bibtex", "bibtex_escape", "markdown_escape"]
 
 CSV_COLUMNS = (
     "id",
@@ -173,3 +176,18 @@ def export(papers: Sequence[Paper], fmt: str) -> str:
     """Render papers in one of :data:`FORMATS`."""
     writer, _suffix = FORMATS[fmt]
     return writer(papers)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a crash leaves no half file."""
+    path = path.expanduser()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ class Library:
         except StoreError as error:
             raise LibraryError(str(error)) from error
         self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
         #: Things the user should be told (e.g. the index was rebuilt).
         self.notices: list[str] = []
         if is_new:
@@ -110,7 +112,14 @@ class Library:
     # -- the index -----------------------------------------------------------
 
     def index(self, progress: Callable[[int, int], None] | None = None) -> SearchIndex:
-        """The search index, opened on first use and made to match the store."""
+        """The search index, opened on first use and made to match the store.
+
+        Thread-safe: the TUI's workers may ask for it at the same time.
+        """
+        with self._index_lock:
+            return self._open_index(progress)
+
+    def _open_index(self, progress: Callable[[int, int], None] | None) -> SearchIndex:
         if self._index is None:
             from .index import SearchIndex
 
@@ -185,10 +194,11 @@ class Library:
             if progress is not None:
                 progress(report, number, len(files))
         if any(r.new or r.updated for r in reports):
-            if self._index is None:
-                self.index(index_progress)  # opening catches up with the store
-            else:
-                self._index.update(self.store, index_progress)
+            with self._index_lock:
+                if self._index is None:
+                    self._open_index(index_progress)  # opening catches up with the store
+                else:
+                    self._index.update(self.store, index_progress)
         return reports
 
     # -- reading -----------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Literal
 
 from .models import Paper, ParsedPaper, Stats
 
-__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "now", "View"]
+__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "now", "View"]
 
 SCHEMA_VERSION = 1
 
@@ -112,6 +112,19 @@ class StateSnapshot:
     read_at: str | None
     bookmarked: bool
     bookmarked_at: str | None
+
+
+@dataclass(slots=True)
+class Row:
+    """What a list pane shows of a paper (mutable: state flips in place)."""
+
+    id: str
+    title: str
+    read: bool
+    bookmarked: bool
+    upvotes: int | None
+    last_digest: str
+    published: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +442,32 @@ class Store:
                 else:
                     unknown.append(token)
         return ids, unknown, ambiguous
+
+    def rows(self, ids: Sequence[str] | None = None) -> dict[str, Row]:
+        """Light rows (no abstract) for list panes: all papers, or these ids.
+
+        Reading every row of a 100,000-paper library takes a few hundred ms, so
+        a list can hold them all and render any window of them instantly.
+        """
+        sql = "SELECT id, title, read, bookmarked, upvotes, last_digest, published FROM papers"
+        found: dict[str, Row] = {}
+        with self._lock:
+            if ids is None:
+                cursors = [self._db.execute(sql)]
+            else:
+                cursors = [
+                    self._db.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+                    for chunk in _chunks(ids)
+                ]
+            for cursor in cursors:
+                for pid, title, read, bookmarked, upvotes, last, published in cursor:
+                    found[pid] = Row(pid, title, bool(read), bool(bookmarked), upvotes, last, published)
+        return found
+
+    def data_version(self) -> int:
+        """Changes when *another* connection commits: cheap polling for outside changes."""
+        with self._lock:
+            return self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def changed_since(self, rev: int) -> list[Paper]:
         """Papers whose indexed content changed after revision ``rev``."""

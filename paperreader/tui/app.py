@@ -1,0 +1,586 @@
+"""The triage reader: a paper list, an abstract viewer and a filter bar.
+
+The app only composes the core: the library answers queries (in thread
+workers, so typing never waits for Whoosh), the store takes every state change
+at once (no "save" step), and the widgets report up with messages while the
+app drives them down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from ..exports import export, to_markdown, write_atomically
+from ..library import FileReport, Library
+from ..models import Paper
+from ..store import Row, StateSnapshot, View
+from .paper_list import PaperList
+from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
+from .viewer import PaperViewer
+
+__all__ = ["PaperReaderApp"]
+
+#: Sorts offered by ``s``, in order; "relevance" only while searching.
+SORTS = ("relevance", "digest", "published", "upvotes", "title")
+VIEWS: tuple[View, ...] = ("all", "unread", "bookmarked")
+#: "Mark all read" asks first above this many papers.
+CONFIRM_ABOVE = 20
+#: Search results fetched at once; "+" fetches more.
+PAGE = 1000
+
+
+@dataclass(slots=True)
+class Results:
+    """What the list should show, computed off the UI thread."""
+
+    token: int
+    ids: list[str]
+    total: int
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    error: str | None = None
+    suggestion: str | None = None
+
+
+@dataclass(slots=True)
+class UndoEntry:
+    label: str
+    snapshots: list[StateSnapshot]
+
+
+class PaperReaderApp(App[None]):
+    """paperreader's TUI on the library in ``data_dir``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "paperreader"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="open"),
+        Binding("space", "page", "Page", show=False, id="page"),
+        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False, id="previous_unread"),
+        Binding("r", "toggle_read", "Read", id="toggle_read"),
+        Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
+        Binding("A", "mark_all_read", "All read", show=False, id="mark_all_read"),
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("slash", "focus_filter", "Filter", id="focus_filter"),
+        Binding("1", "view('all')", "All", show=False, id="view_all"),
+        Binding("2", "view('unread')", "Unread", show=False, id="view_unread"),
+        Binding("3", "view('bookmarked')", "Bookmarked", show=False, id="view_bookmarked"),
+        Binding("d", "cycle_digest", "Digest", show=False, id="cycle_digest"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="cycle_sort"),
+        Binding("m", "more_like_this", "Similar", show=False, id="more_like_this"),
+        Binding("plus", "more_results", "More results", show=False, id="more_results"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("o", "open_browser", "Browser", show=False, id="open_browser"),
+        Binding("c", "copy_title", "Copy title", show=False, id="copy_title"),
+        Binding("i", "import", "Import", show=False, id="import"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+        Binding("escape", "back", "Back", show=False, id="back"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    view: reactive[View] = reactive("all", init=False)
+    """Which papers the list shows: all, unread or bookmarked."""
+    digest: reactive[dt.date | None] = reactive(None, init=False)
+    """Restrict the list to one digest date (None: every digest)."""
+    sort: reactive[str] = reactive("digest", init=False)
+    """The list's order; "relevance" applies only while a query is typed."""
+    query: reactive[str] = reactive("", init=False)
+    """The filter bar's query (Whoosh syntax), applied after the debounce."""
+
+    class ResultsReady(Message):
+        def __init__(self, results: Results) -> None:
+            self.results = results
+            super().__init__()
+
+    class RowsLoaded(Message):
+        def __init__(self, rows: dict[str, Row]) -> None:
+            self.rows = rows
+            super().__init__()
+
+    def __init__(self, data_dir: Path, *, debounce: float = 0.15, poll_interval: float = 2.0) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.library = Library(data_dir)
+        self.debounce = debounce
+        self.poll_interval = poll_interval
+        self.rows: dict[str, Row] = {}
+        self.limit = PAGE
+        self.similar_to: Paper | None = None
+        self.undo_stack: list[UndoEntry] = []
+        self.terms: dict[str, frozenset[str]] = {}
+        self.total_matches = 0
+        self._token = 0
+        self._debounce_timer: Timer | None = None
+        self._data_version = 0
+        self._loaded = False
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Static(id="list-status", markup=False)
+                yield PaperList(id="papers")
+            yield PaperViewer(id="viewer")
+        with Horizontal(id="filter-bar"):
+            yield Input(placeholder="/ filter: words  \"a phrase\"  trans*  title:x  NOT y", id="query")
+            yield Static(id="filter-info", markup=False)
+        yield Static(id="message", markup=False)
+        yield Static(
+            Text.assemble(
+                ("Welcome to paperreader\n\n", "bold"),
+                "Your library is empty. Import the digests you saved:\n\n",
+                ("    paperreader import ~/path/to/digests\n\n", "bold"),
+                "or press ",
+                ("i", "bold reverse"),
+                " to import a file or folder now.  ",
+                ("q", "bold reverse"),
+                " quits, ",
+                ("?", "bold reverse"),
+                " lists every key.",
+            ),
+            id="welcome",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PaperList).focus()
+        self._update_info()
+        self.load_rows()
+        self.prepare_index()
+        self.set_interval(self.poll_interval, self._poll_store)
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 100, "narrow")
+
+    def on_unmount(self) -> None:
+        self.library.close()
+
+    # -- loading --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="rows")
+    def load_rows(self) -> None:
+        """Read the light rows of every paper (a few hundred ms at 100k papers)."""
+        self._data_version = self.library.store.data_version()
+        self.post_message(self.RowsLoaded(self.library.store.rows()))
+
+    @work(thread=True, exclusive=True, group="index")
+    def prepare_index(self) -> None:
+        """Open the index (catching up or rebuilding it) before the first query needs it."""
+        self.library.index()
+        for notice in self.library.notices:
+            self.call_from_thread(self.notify, notice, markup=False)
+        self.library.notices.clear()
+
+    def on_paper_reader_app_rows_loaded(self, message: RowsLoaded) -> None:
+        self.rows = message.rows
+        self._loaded = True
+        self.screen.set_class(not self.rows, "empty")
+        self.refresh_results()
+
+    def _poll_store(self) -> None:
+        """Pick up changes another process (an import, the CLI) committed."""
+        try:
+            version = self.library.store.data_version()
+        except Exception:  # noqa: BLE001 - the next poll will tell
+            return
+        if version != self._data_version:
+            self.load_rows()
+
+    # -- results --------------------------------------------------------------------
+
+    def refresh_results(self) -> None:
+        """Recompute the list for the current query, view, digest and sort."""
+        self._token += 1
+        self.compute_results(self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to)
+
+    @work(thread=True, exclusive=True, group="results")
+    def compute_results(
+        self, token: int, query: str, view: View, digest: dt.date | None, sort: str, limit: int, similar: Paper | None
+    ) -> None:
+        store = self.library.store
+        if similar is not None:
+            allowed = set(store.ids(view, digest=digest)) if view != "all" or digest else None
+            hits = self.library.index().more_like(similar, allowed=allowed, limit=limit)
+            results = Results(token, [h.id for h in hits], len(hits))
+        elif query.strip():
+            outcome = self.library.search(query, view=view, digest=digest, limit=limit, sort=sort)
+            results = Results(
+                token, [h.id for h in outcome.hits], outcome.total, outcome.terms, outcome.error, outcome.suggestion
+            )
+        else:
+            order = "digest" if sort == "relevance" else sort
+            ids = store.ids(view, digest=digest, order=order)
+            results = Results(token, ids, len(ids))
+        self.post_message(self.ResultsReady(results))
+
+    def on_paper_reader_app_results_ready(self, message: ResultsReady) -> None:
+        results = message.results
+        if results.token != self._token:
+            return  # a newer query is on its way
+        papers = self.query_one(PaperList)
+        missing = [pid for pid in results.ids if pid not in self.rows]
+        if missing:  # papers imported since the rows were read
+            self.rows.update(self.library.store.rows(missing))
+        if results.error:
+            self._show_message(f"{results.error} (showing the last results)")
+            return
+        self.terms = results.terms
+        self.total_matches = results.total
+        papers.set_rows(results.ids, self.rows, keep=papers.current_id)
+        if not results.ids and results.suggestion:
+            self._show_message(f"No matches. Did you mean: {results.suggestion}")
+        elif not results.ids and (self.query.strip() or self.view != "all" or self.digest):
+            self._show_message("No papers match this filter.")
+        else:
+            self._show_message(None)
+        self._update_info()
+        self._show_current()
+
+    def _show_message(self, text: str | None) -> None:
+        message = self.query_one("#message", Static)
+        message.update(Text(text or ""))
+        message.set_class(bool(text), "visible")
+
+    def _update_info(self) -> None:
+        shown = len(self.query_one(PaperList).ids)
+        stats = self.library.store.stats()
+        if self.similar_to is not None:
+            what = f"{shown:,} similar papers"
+        elif self.query.strip():
+            what = f"{shown:,} of {self.total_matches:,} matches"
+            if self.total_matches > shown:
+                what += " (+ for more)"
+        else:
+            what = f"{shown:,} of {stats.papers:,} papers"
+        status = f"{what} · {stats.unread:,} unread · {stats.bookmarked:,} bookmarked"
+        self.query_one("#list-status", Static).update(Text(status))
+        sort = self.sort if (self.query.strip() or self.sort != "relevance") else "digest"
+        parts = [self.view, f"sort: {sort}"]
+        if self.digest:
+            parts.append(f"digest {self.digest.isoformat()}")
+        if self.similar_to is not None:
+            parts.append("similar (esc)")
+        self.query_one("#filter-info", Static).update(Text(" · ".join(parts)))
+
+    # -- the current paper -------------------------------------------------------------
+
+    @property
+    def current(self) -> Paper | None:
+        paper_id = self.query_one(PaperList).current_id
+        return self.library.store.get(paper_id) if paper_id else None
+
+    def _show_current(self) -> None:
+        self.query_one(PaperViewer).show(self.current, self.terms)
+
+    @on(PaperList.Highlighted)
+    def _highlighted(self, event: PaperList.Highlighted) -> None:
+        self._show_current()
+
+    @on(PaperList.Selected)
+    def _selected(self, event: PaperList.Selected) -> None:
+        self.action_open()
+
+    # -- the filter bar -------------------------------------------------------------
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if self._debounce_timer is not None:
+            self._debounce_timer.stop()
+        self._debounce_timer = self.set_timer(self.debounce, lambda: self._apply_query(event.value))
+
+    def _apply_query(self, value: str) -> None:
+        if value != self.query:
+            self.query = value
+
+    def watch_query(self, old: str, new: str) -> None:
+        self.limit = PAGE
+        if new.strip() and not old.strip() and self.sort == "digest":
+            self.sort = "relevance"  # searching ranks by relevance unless asked otherwise
+        elif not new.strip() and self.sort == "relevance":
+            self.sort = "digest"
+        else:
+            self.refresh_results()
+
+    def watch_view(self) -> None:
+        self.refresh_results()
+
+    def watch_digest(self) -> None:
+        self.refresh_results()
+
+    def watch_sort(self) -> None:
+        self.refresh_results()
+
+    @on(Input.Submitted, "#query")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce_timer is not None:
+            self._debounce_timer.stop()
+        self._apply_query(event.value)
+        self.query_one(PaperList).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_back(self) -> None:
+        """Escape: leave "similar papers", else clear the filter, else focus the list."""
+        query_input = self.query_one("#query", Input)
+        if self.similar_to is not None:
+            self.similar_to = None
+            self.refresh_results()
+        elif query_input.has_focus or self.query:
+            query_input.value = ""
+            self._apply_query("")
+        self.query_one(PaperList).focus()
+
+    def action_view(self, view: View) -> None:
+        self.view = view
+
+    def action_cycle_digest(self) -> None:
+        days = [day for day, _count in self.library.store.digests()]
+        if not days:
+            return
+        if self.digest is None:
+            self.digest = days[0]
+        else:
+            later = [d for d in days if d < self.digest]
+            self.digest = later[0] if later else None
+
+    def action_cycle_sort(self) -> None:
+        choices = SORTS if self.query.strip() else SORTS[1:]
+        current = self.sort if self.sort in choices else choices[0]
+        self.sort = choices[(choices.index(current) + 1) % len(choices)]
+        self.notify(f"Sorted by {self.sort}", markup=False, timeout=2)
+
+    def action_more_results(self) -> None:
+        if self.query.strip() and self.total_matches > len(self.query_one(PaperList).ids):
+            self.limit += PAGE
+            self.refresh_results()
+
+    def action_more_like_this(self) -> None:
+        paper = self.current
+        if paper is not None:
+            self.similar_to = paper
+            self.refresh_results()
+            self.notify(f"Papers similar to: {paper.title[:80]}", markup=False, timeout=3)
+
+    # -- reading --------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        paper = self.current
+        if paper is None:
+            return
+        if not paper.read:
+            self._set_state([paper.id], "marked read", read=True)
+        self.query_one(PaperViewer).focus()
+
+    def action_page(self) -> None:
+        viewer = self.query_one(PaperViewer)
+        if viewer.at_end:
+            self.query_one(PaperList).action_cursor_down()
+        else:
+            viewer.scroll_page_down(animate=False)
+
+    def _step_unread(self, step: int) -> None:
+        papers = self.query_one(PaperList)
+        current = papers.current_id
+        if current is None:
+            return
+        if not self.rows[current].read:
+            self._set_state([current], "marked read", read=True)
+        ids = papers.ids
+        index = papers.cursor + step
+        while 0 <= index < len(ids):
+            if not self.rows[ids[index]].read:
+                papers.cursor = index
+                return
+            index += step
+        self.notify("No more unread papers in this list.", markup=False, timeout=3)
+
+    def action_next_unread(self) -> None:
+        self._step_unread(+1)
+
+    def action_previous_unread(self) -> None:
+        self._step_unread(-1)
+
+    # -- state changes (written at once, undoable) ----------------------------------------
+
+    def _set_state(self, ids: list[str], label: str, *, read: bool | None = None, bookmarked: bool | None = None) -> None:
+        before = self.library.store.set_state(ids, read=read, bookmarked=bookmarked)
+        changed = [s for s in before if (read is not None and s.read != read) or (bookmarked is not None and s.bookmarked != bookmarked)]
+        if changed:
+            self.undo_stack.append(UndoEntry(label, changed))
+            del self.undo_stack[:-100]
+        self._apply_states(ids, read=read, bookmarked=bookmarked)
+
+    def _apply_states(self, ids: Iterable[str], *, read: bool | None = None, bookmarked: bool | None = None) -> None:
+        papers = self.query_one(PaperList)
+        for pid in ids:
+            row = self.rows.get(pid)
+            if row is None:
+                continue
+            if read is not None:
+                row.read = read
+            if bookmarked is not None:
+                row.bookmarked = bookmarked
+            papers.refresh_paper(pid)
+        self._data_version = self.library.store.data_version()
+        self._update_info()
+        self._show_current()
+
+    def action_toggle_read(self) -> None:
+        paper = self.current
+        if paper is not None:
+            self._set_state([paper.id], "marked " + ("unread" if paper.read else "read"), read=not paper.read)
+
+    def action_toggle_bookmark(self) -> None:
+        paper = self.current
+        if paper is not None:
+            self._set_state(
+                [paper.id], "removed bookmark" if paper.bookmarked else "bookmarked", bookmarked=not paper.bookmarked
+            )
+
+    @work(exclusive=True, group="confirm")
+    async def action_mark_all_read(self) -> None:
+        ids = [pid for pid in self.query_one(PaperList).ids if not self.rows[pid].read]
+        if not ids:
+            self.notify("Everything here is read already.", markup=False, timeout=3)
+            return
+        if len(ids) > CONFIRM_ABOVE:
+            if not await self.push_screen_wait(ConfirmScreen(f"Mark {len(ids):,} papers read? (u undoes it)")):
+                return
+        self._set_state(ids, f"marked {len(ids):,} papers read", read=True)
+        self.notify(f"Marked {len(ids):,} papers read. Press u to undo.", markup=False, timeout=4)
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo.", markup=False, timeout=2)
+            return
+        entry = self.undo_stack.pop()
+        self.library.store.restore_state(entry.snapshots)
+        papers = self.query_one(PaperList)
+        for snap in entry.snapshots:
+            row = self.rows.get(snap.id)
+            if row is not None:
+                row.read, row.bookmarked = snap.read, snap.bookmarked
+                papers.refresh_paper(snap.id)
+        self._data_version = self.library.store.data_version()
+        self._update_info()
+        self._show_current()
+        self.notify(f"Undone: {entry.label}", markup=False, timeout=3)
+
+    def action_reload(self) -> None:
+        self.load_rows()
+        self.notify("Reloaded the library.", markup=False, timeout=2)
+
+    # -- outside the app -------------------------------------------------------------
+
+    def action_open_browser(self) -> None:
+        paper = self.current
+        if paper is not None:
+            query = urllib.parse.urlencode({"query": paper.title, "searchtype": "title"})
+            self.open_url(f"https://arxiv.org/search/?{query}")
+
+    def action_copy_title(self) -> None:
+        paper = self.current
+        if paper is not None:
+            self.copy_to_clipboard(paper.title)
+            self.notify("Copied the title.", markup=False, timeout=2)
+
+    @work(exclusive=True, group="export")
+    async def action_export(self) -> None:
+        papers = self.library.store.papers("bookmarked")
+        if not papers:
+            self.notify("No bookmarks to export yet (b bookmarks a paper).", markup=False, timeout=3)
+            return
+        request: ExportRequest | None = await self.push_screen_wait(ExportScreen(len(papers), Path.cwd()))
+        if request is None:
+            return
+        if request.path.exists() and not await self.push_screen_wait(
+            ConfirmScreen(f"{request.path} exists. Replace it?")
+        ):
+            return
+        text = to_markdown(papers, heading="Bookmarked papers") if request.fmt == "md" else export(papers, request.fmt)
+        try:
+            write_atomically(request.path, text)
+        except OSError as error:
+            self.notify(f"Cannot write {request.path}: {error.strerror or error}", severity="error", markup=False)
+            return
+        self.notify(f"Exported {len(papers)} papers to {request.path}", markup=False)
+
+    @work(exclusive=True, group="import")
+    async def action_import(self) -> None:
+        path = await self.push_screen_wait(ImportScreen())
+        if path is not None:
+            progress = ProgressScreen(f"Importing {path.name}…")
+            await self.push_screen(progress)
+            self.import_paths(path, progress)
+
+    @work(thread=True, exclusive=True, group="import-run")
+    def import_paths(self, path: Path, progress: ProgressScreen) -> None:
+        def file_done(report: FileReport, number: int, total: int) -> None:
+            self.call_from_thread(progress.advance, f"Importing {report.path.name}", number, total)
+
+        def indexing(done: int, total: int) -> None:
+            self.call_from_thread(progress.advance, "Indexing…", done, total)
+
+        reports = self.library.import_paths([path], progress=file_done, index_progress=indexing)
+        self.call_from_thread(self._import_finished, reports, progress)
+
+    def _import_finished(self, reports: list[FileReport], progress: ProgressScreen) -> None:
+        progress.dismiss()
+        new = sum(r.new for r in reports)
+        failed = [r for r in reports if r.error]
+        summary = f"Imported {len(reports) - len(failed)} of {len(reports)} files: {new} new papers."
+        for report in failed[:5]:
+            summary += f"\n{report.path.name}: {report.error}"
+        self.notify(summary, markup=False, severity="warning" if failed else "information", timeout=6)
+        self.load_rows()
+
+    # -- help and commands -----------------------------------------------------------
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = [
+            ("j k ↓ ↑", "move in the list"),
+            ("g G home end", "first / last paper"),
+            ("pgup pgdn", "page through the list"),
+        ]
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            rows.append((" ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")), binding.description))
+        rows.append(("ctrl+p", "command palette: every action by name"))
+        return rows
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in ("quit", "help", "back"):
+                continue
+            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", self._runner(binding.action))
+
+    def _runner(self, action: str):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run

@@ -1,0 +1,162 @@
+"""Modal screens: help, confirmation, export and import dialogs.
+
+Each modal is typed by what it returns (``ModalScreen[bool]`` ...), so the app
+awaits a value instead of reaching into the dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+
+from ..exports import FORMATS
+
+__all__ = ["HelpScreen", "ConfirmScreen", "ExportScreen", "ExportRequest", "ImportScreen"]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding of the app and the list, with what it does."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, padding=(0, 2), expand=False)
+        table.add_column(style="bold")
+        table.add_column()
+        for keys, description in self._rows:
+            table.add_row(Text(keys), Text(description))
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "Keys"
+            box.border_subtitle = "escape to close"
+            yield Static(table, id="help-table")
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; y or enter confirms, n or escape declines."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self._question), classes="question")
+            with Horizontal(classes="buttons"):
+                yield Button("Yes (y)", variant="primary", id="yes")
+                yield Button("No (n)", id="no")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class ExportRequest(tuple[str, Path]):
+    """(format, path) chosen in the export dialog."""
+
+    @property
+    def fmt(self) -> str:
+        return self[0]
+
+    @property
+    def path(self) -> Path:
+        return self[1]
+
+
+class ExportScreen(ModalScreen[ExportRequest | None]):
+    """Choose a format and a file for exporting the bookmarks."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="export.cancel")]
+
+    def __init__(self, count: int, directory: Path) -> None:
+        super().__init__()
+        self._count = count
+        self._directory = directory
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(f"Export {self._count} bookmarked paper{'s' if self._count != 1 else ''}"), classes="question")
+            yield Select(
+                [("Markdown", "md"), ("CSV", "csv"), ("JSON", "json"), ("BibTeX", "bibtex")],
+                value="md",
+                allow_blank=False,
+                id="format",
+            )
+            yield Input(str(self._directory / "paperreader-bookmarks.md"), id="path")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", variant="primary", id="export")
+                yield Button("Cancel", id="cancel")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        path_input = self.query_one("#path", Input)
+        path = Path(path_input.value)
+        suffix = FORMATS[str(event.value)][1]
+        path_input.value = str(path.with_suffix(suffix))
+
+    def _submit(self) -> None:
+        value = self.query_one("#path", Input).value.strip()
+        if value:
+            fmt = str(self.query_one("#format", Select).value)
+            self.dismiss(ExportRequest((fmt, Path(value).expanduser())))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+
+class ImportScreen(ModalScreen[Path | None]):
+    """Ask for a digest file or folder to import."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="import.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Import digests: a .txt file or a folder of them", classes="question")
+            yield Input(placeholder="~/Downloads/digests", id="path")
+            yield Label("", id="import-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if not event.value.strip() or not path.exists():
+            self.query_one("#import-error", Label).update(Text(f"No such file or folder: {path}"))
+            return
+        self.dismiss(path)
+
+
+class ProgressScreen(ModalScreen[None]):
+    """A progress bar for long work (import, reindex); the app closes it."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self._title), id="progress-title", classes="question")
+            yield ProgressBar(id="progress", show_eta=False)
+
+    def advance(self, label: str, done: int, total: int | None) -> None:
+        self.query_one("#progress-title", Label).update(Text(label))
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)

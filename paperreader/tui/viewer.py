@@ -1,0 +1,79 @@
+"""The abstract viewer: the full title, metadata and the abstract, highlighted.
+
+Everything shown here is untrusted text, so it is put into ``rich.text.Text``
+objects (never parsed as markup) before it reaches a widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..index import highlight_text
+from ..models import Paper
+
+__all__ = ["PaperViewer", "paper_text"]
+
+
+def _highlighted(text: str, terms: Collection[str], style: str) -> Text:
+    result = Text(text)
+    if terms:
+        (snippet,) = highlight_text(text, terms, whole=True)
+        for start, end in snippet.spans:
+            result.stylize(style, start, end)
+    return result
+
+
+def meta_line(paper: Paper) -> str:
+    parts: list[str] = []
+    if paper.organization:
+        parts.append(paper.organization)
+    elif paper.authors is not None:
+        parts.append(f"{paper.authors} author{'s' if paper.authors != 1 else ''}")
+    if paper.published:
+        parts.append(f"published {paper.published.isoformat()}")
+    if paper.upvotes is not None:
+        parts.append(f"▲ {paper.upvotes}")
+    parts.append("digest " + ", ".join(d.isoformat() for d in paper.digests))
+    state = ["read" if paper.read else "unread"]
+    if paper.bookmarked:
+        state.append("★ bookmarked")
+    return " · ".join(parts + state)
+
+
+def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str) -> Text:
+    """The whole page of one paper as one Text (title, metadata, abstract)."""
+    title = _highlighted(paper.title, terms.get("title", frozenset()), match_style)
+    title.stylize("bold")
+    page = Text.assemble(title, "\n", Text(meta_line(paper), style="dim"), f"\n{paper.id}\n\n", end="")
+    page.append_text(_highlighted(paper.abstract, terms.get("abstract", frozenset()), match_style))
+    return page
+
+
+class PaperViewer(VerticalScroll, can_focus=True):
+    """A scrollable page showing one paper; the app tells it what to show."""
+
+    DEFAULT_CSS = """
+    PaperViewer { padding: 0 1; }
+    PaperViewer > #paper-body { width: 100%; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="paper-body", markup=False)
+
+    def show(self, paper: Paper | None, terms: dict[str, frozenset[str]] | None = None) -> None:
+        body = self.query_one("#paper-body", Static)
+        if paper is None:
+            body.update(Text("No paper selected.", style="dim"))
+        else:
+            style = self.app.current_theme.accent or "yellow"
+            body.update(paper_text(paper, terms or {}, f"bold reverse {style}"))
+        self.scroll_home(animate=False)
+
+    @property
+    def at_end(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y
