@@ -24,3 +24,22 @@ def data_dir(tmp_path: Path) -> Path:
 def library(data_dir: Path) -> Iterator[Library]:
     with Library(data_dir) as lib:
         yield lib
+
+
+@pytest.fixture(scope="session")
+def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from paperreader.demo import build_demo_library
+
+    path = tmp_path_factory.mktemp("sample") / "data"
+    build_demo_library(path)
+    return path
+
+
+@pytest.fixture
+def sample_dir(_sample_template: Path, tmp_path: Path) -> Path:
+    """A data dir holding the bundled sample library (a fresh copy per test)."""
+    import shutil
+
+    target = tmp_path / "sample-data"
+    shutil.copytree(_sample_template, target)
+    return target

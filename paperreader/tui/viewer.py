@@ -62,16 +62,21 @@ class PaperViewer(VerticalScroll, can_focus=True):
     PaperViewer > #paper-body { width: 100%; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: What the page shows now (a Text, never markup).
+        self.text = Text()
+
     def compose(self) -> ComposeResult:
         yield Static(id="paper-body", markup=False)
 
     def show(self, paper: Paper | None, terms: dict[str, frozenset[str]] | None = None) -> None:
-        body = self.query_one("#paper-body", Static)
         if paper is None:
-            body.update(Text("No paper selected.", style="dim"))
+            self.text = Text("No paper selected.", style="dim")
         else:
             style = self.app.current_theme.accent or "yellow"
-            body.update(paper_text(paper, terms or {}, f"bold reverse {style}"))
+            self.text = paper_text(paper, terms or {}, f"bold reverse {style}")
+        self.query_one("#paper-body", Static).update(self.text)
         self.scroll_home(animate=False)
 
     @property
