@@ -70,30 +70,30 @@ class PaperReaderApp(App[None]):
     TITLE = "paperreader"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="open"),
-        Binding("space", "page", "Page", show=False, id="page"),
-        Binding("n", "next_unread", "Next unread", id="next_unread"),
-        Binding("p", "previous_unread", "Prev unread", show=False, id="previous_unread"),
-        Binding("r", "toggle_read", "Read", id="toggle_read"),
-        Binding("b", "toggle_bookmark", "Bookmark", id="toggle_bookmark"),
-        Binding("A", "mark_all_read", "All read", show=False, id="mark_all_read"),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("slash", "focus_filter", "Filter", id="focus_filter"),
-        Binding("1", "view('all')", "All", show=False, id="view_all"),
-        Binding("2", "view('unread')", "Unread", show=False, id="view_unread"),
-        Binding("3", "view('bookmarked')", "Bookmarked", show=False, id="view_bookmarked"),
-        Binding("d", "cycle_digest", "Digest", show=False, id="cycle_digest"),
-        Binding("s", "cycle_sort", "Sort", show=False, id="cycle_sort"),
-        Binding("m", "more_like_this", "Similar", show=False, id="more_like_this"),
-        Binding("plus", "more_results", "More results", show=False, id="more_results"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("o", "open_browser", "Browser", show=False, id="open_browser"),
-        Binding("c", "copy_title", "Copy title", show=False, id="copy_title"),
-        Binding("i", "import", "Import", show=False, id="import"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
-        Binding("escape", "back", "Back", show=False, id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("enter", "open", "Open", tooltip="open the paper: focus the abstract, mark it read", id="open"),
+        Binding("space", "page", "Page", show=False, tooltip="page down the abstract; at its end, the next paper", id="page"),
+        Binding("n", "next_unread", "Next unread", tooltip="mark read, go to the next unread paper", id="next_unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False, tooltip="mark read, go to the previous unread paper", id="previous_unread"),
+        Binding("r", "toggle_read", "Read", tooltip="toggle read", id="toggle_read"),
+        Binding("b", "toggle_bookmark", "Bookmark", tooltip="toggle bookmark", id="toggle_bookmark"),
+        Binding("A", "mark_all_read", "All read", show=False, tooltip="mark every paper in this list read (asks above 20)", id="mark_all_read"),
+        Binding("u", "undo", "Undo", tooltip="undo the last change of read or bookmark state", id="undo"),
+        Binding("slash", "focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
+        Binding("1", "view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
+        Binding("2", "view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
+        Binding("3", "view('bookmarked')", "Bookmarked", show=False, tooltip="view bookmarked papers", id="view_bookmarked"),
+        Binding("d", "cycle_digest", "Digest", show=False, tooltip="only one digest: newest, older, ..., all again", id="cycle_digest"),
+        Binding("s", "cycle_sort", "Sort", show=False, tooltip="sort: relevance, digest, published, upvotes, title", id="cycle_sort"),
+        Binding("m", "more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
+        Binding("plus", "more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
+        Binding("e", "export", "Export", tooltip="export the bookmarks (Markdown, CSV, JSON, BibTeX)", id="export"),
+        Binding("o", "open_browser", "Browser", show=False, tooltip="search the paper's title on arXiv in the browser", id="open_browser"),
+        Binding("c", "copy_title", "Copy title", show=False, tooltip="copy the title to the clipboard", id="copy_title"),
+        Binding("i", "import", "Import", show=False, tooltip="import a digest file or folder", id="import"),
+        Binding("ctrl+r", "reload", "Reload", show=False, tooltip="reload the library from disk", id="reload"),
+        Binding("escape", "back", "Back", show=False, tooltip="leave similar papers, clear the filter", id="back"),
+        Binding("question_mark", "help", "Help", tooltip="this help", id="help"),
+        Binding("q", "quit", "Quit", tooltip="quit (everything is saved already)", id="quit"),
     ]
 
     view: reactive[View] = reactive("all", init=False)
@@ -564,7 +564,8 @@ class PaperReaderApp(App[None]):
         ]
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            rows.append((" ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")), binding.description))
+            keys = " ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(","))
+            rows.append((keys, binding.tooltip or binding.description))
         rows.append(("ctrl+p", "command palette: every action by name"))
         return rows
 
@@ -577,7 +578,8 @@ class PaperReaderApp(App[None]):
             assert isinstance(binding, Binding)
             if binding.action in ("quit", "help", "back"):
                 continue
-            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", self._runner(binding.action))
+            help_text = f"{binding.tooltip or binding.description} (key: {self.get_key_display(binding)})"
+            yield SystemCommand(binding.description, help_text, self._runner(binding.action))
 
     def _runner(self, action: str):  # type: ignore[no-untyped-def]
         async def run() -> None:

@@ -66,6 +66,8 @@ class PaperList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     PaperList {
         background: $surface;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
     }
     PaperList > .paper-list--cursor {
         background: $block-cursor-blurred-background;
@@ -118,7 +120,7 @@ class PaperList(ScrollView, can_focus=True):
         """Show ``ids`` (rows looked up in ``rows``); keep the cursor on ``keep`` if listed."""
         self._ids = [pid for pid in ids if pid in rows]
         self._rows = rows
-        self.virtual_size = Size(self.size.width, len(self._ids))
+        self.virtual_size = Size(0, len(self._ids))
         index = self._ids.index(keep) if keep is not None and keep in self._ids else 0
         self._last_reported = None
         if index != self.cursor:
@@ -192,7 +194,7 @@ class PaperList(ScrollView, can_focus=True):
                 self.select_current()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._ids))
+        self.virtual_size = Size(0, len(self._ids))
         self._scroll_cursor_into_view()
 
     # -- rendering --------------------------------------------------------------

@@ -58,7 +58,7 @@ class PaperViewer(VerticalScroll, can_focus=True):
     """A scrollable page showing one paper; the app tells it what to show."""
 
     DEFAULT_CSS = """
-    PaperViewer { padding: 0 1; }
+    PaperViewer { padding: 0 1; scrollbar-size-vertical: 1; }
     PaperViewer > #paper-body { width: 100%; }
     """
 

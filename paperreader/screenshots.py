@@ -1,0 +1,75 @@
+"""Regenerate the SVG screenshots in ``screenshots/`` from the sample library.
+
+    python -m paperreader.screenshots [OUTPUT_DIR]
+
+Each screen is driven headless through its real keys, at 120x35, on the
+bundled (invented) sample library, so the pictures match the current app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from .demo import build_demo_library
+from .tui.app import PaperReaderApp
+
+SIZE = (120, 35)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let debounce timers fire, workers finish and their messages land."""
+    for _ in range(3):
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _main_screen(pilot: Pilot) -> None:
+    await pilot.press("n", "n", "b", "j")
+
+
+async def _search(pilot: Pilot) -> None:
+    await pilot.press("slash", *"diffusion", "enter")
+
+
+async def _help(pilot: Pilot) -> None:
+    await pilot.press("question_mark")
+
+
+SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
+    "main": _main_screen,
+    "search": _search,
+    "help": _help,
+}
+
+
+async def take(name: str, data_dir: Path, output: Path) -> Path:
+    app = PaperReaderApp(data_dir, debounce=0.01)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await SHOTS[name](pilot)
+        await settle(pilot)
+        path = output / f"{name}.svg"
+        path.write_text(app.export_screenshot(title=f"paperreader — {name}"), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    output = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "screenshots"
+    output.mkdir(parents=True, exist_ok=True)
+    for name in SHOTS:
+        with tempfile.TemporaryDirectory(prefix="paperreader-shot-") as tmp:
+            build_demo_library(Path(tmp))
+            print(asyncio.run(take(name, Path(tmp), output)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

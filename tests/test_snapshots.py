@@ -1,0 +1,57 @@
+"""Snapshot tests of the reader's screens (pytest-textual-snapshot).
+
+The sample library is invented and fixed, the size is fixed, and nothing on
+screen depends on the clock, so the SVGs are stable.  After an intended
+change of the screens: ``pytest tests/test_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from .tui_helpers import make_app, settle
+
+SIZE = (120, 35)
+
+
+def test_main_screen(snap_compare, sample_dir: Path) -> None:
+    async def triage(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", "n", "b", "j")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_dir), terminal_size=SIZE, run_before=triage)
+
+
+def test_search_screen(snap_compare, sample_dir: Path) -> None:
+    async def search(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"diffusion", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_dir), terminal_size=SIZE, run_before=search)
+
+
+def test_help_screen(snap_compare, sample_dir: Path) -> None:
+    async def help_(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_dir), terminal_size=SIZE, run_before=help_)
+
+
+def test_welcome_screen(snap_compare, tmp_path: Path) -> None:
+    async def wait(pilot: Pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path / "empty"), terminal_size=SIZE, run_before=wait)
+
+
+def test_narrow_screen(snap_compare, sample_dir: Path) -> None:
+    async def wait(pilot: Pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_dir), terminal_size=(80, 24), run_before=wait)
