@@ -130,7 +130,6 @@ class PaperReaderApp(App[None]):
         self._token = 0
         self._debounce_timer: Timer | None = None
         self._data_version = 0
-        self._loaded = False
 
     # -- layout -------------------------------------------------------------------
 
@@ -162,7 +161,7 @@ class PaperReaderApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(PaperList).focus()
+        self.query_one(PaperList).loading = True  # until the first rows arrive
         self._update_info()
         self.load_rows()
         self.prepare_index()
@@ -185,14 +184,23 @@ class PaperReaderApp(App[None]):
     @work(thread=True, exclusive=True, group="index")
     def prepare_index(self) -> None:
         """Open the index (catching up or rebuilding it) before the first query needs it."""
-        self.library.index()
+
+        def progress(done: int, total: int) -> None:
+            text = f"Rebuilding the search index: {done:,} of {total:,} papers…" if done < total else None
+            self.call_from_thread(self._show_message, text)
+
+        self.library.index(progress)
         for notice in self.library.notices:
             self.call_from_thread(self.notify, notice, markup=False)
         self.library.notices.clear()
 
     def on_paper_reader_app_rows_loaded(self, message: RowsLoaded) -> None:
         self.rows = message.rows
-        self._loaded = True
+        papers = self.query_one(PaperList)
+        if papers.loading:
+            papers.loading = False
+            if not self.query_one("#query", Input).has_focus:  # the user may have typed / already
+                papers.focus()
         self.screen.set_class(not self.rows, "empty")
         self.refresh_results()
 
