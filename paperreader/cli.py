@@ -282,7 +282,7 @@ def _rich_console():  # type: ignore[no-untyped-def]
 
 
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
-    outcome = library.search(args.query, view=args.view, digest=args.digest, limit=args.limit)
+    outcome = library.search(args.query, view=args.view, digest=args.digest, limit=args.limit, count=not args.json)
     _flush_notices(library)
     if outcome.error:
         _error(outcome.error)

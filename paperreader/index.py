@@ -79,7 +79,9 @@ class SearchOutcome:
 
     query: str
     hits: list[SearchHit] = field(default_factory=list)
+    #: How many papers match: exact when ``exact``, else at least this many.
     total: int = 0
+    exact: bool = True
     #: The query's terms per field, for highlighting: {"title": {...}, "abstract": {...}}.
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
     error: str | None = None
@@ -383,12 +385,17 @@ class SearchIndex:
         allowed: Collection[str] | None = None,
         limit: int | None = 1000,
         sort: str = "relevance",
+        count: bool = False,
     ) -> SearchOutcome:
         """Run a query in Whoosh's language over titles and abstracts.
 
         ``allowed`` restricts the hits to these paper ids (a view such as
         "unread", computed by the store).  A query Whoosh cannot run gives an
         outcome with ``error`` set, never an exception.
+
+        Counting every match costs Whoosh a second pass (as long as the search
+        itself on common words), so the total is exact only with ``count`` or
+        when fewer than ``limit`` papers match.
         """
         outcome = SearchOutcome(text)
         with self._lock:
@@ -407,7 +414,10 @@ class SearchIndex:
                 if sort_by is not None:
                     kwargs["sortedby"], kwargs["reverse"] = sort_by
                 results = searcher.search(query, **kwargs)
-                outcome.total = len(results)
+                if count or limit is None or results.scored_length() < limit:
+                    outcome.total = len(results)
+                else:
+                    outcome.total, outcome.exact = results.scored_length(), False
                 outcome.hits = _hits(results, doc_ids, scored=sort_by is None)
                 outcome.terms = _terms(query, searcher)
                 if outcome.total == 0:

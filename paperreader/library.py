@@ -211,12 +211,13 @@ class Library:
         digest: dt.date | None = None,
         limit: int | None = 1000,
         sort: str = "relevance",
+        count: bool = False,
     ) -> SearchOutcome:
         """Ranked search restricted to a view and/or a digest date."""
         allowed = None
         if view != "all" or digest is not None:
             allowed = set(self.store.ids(view, digest=digest))
-        return self.index().search(query, allowed=allowed, limit=limit, sort=sort)
+        return self.index().search(query, allowed=allowed, limit=limit, sort=sort, count=count)
 
     def papers_for(self, ids: Sequence[str]) -> list[Paper]:
         """Papers in the order of ``ids`` (as ranked by a search)."""

@@ -55,6 +55,7 @@ class Results:
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
     error: str | None = None
     suggestion: str | None = None
+    exact: bool = True
 
 
 @dataclass(slots=True)
@@ -127,9 +128,11 @@ class PaperReaderApp(App[None]):
         self.undo_stack: list[UndoEntry] = []
         self.terms: dict[str, frozenset[str]] = {}
         self.total_matches = 0
+        self.exact_total = True
         self._token = 0
         self._debounce_timer: Timer | None = None
         self._data_version = 0
+        self._cache: dict[tuple[object, ...], Results] = {}
 
     # -- layout -------------------------------------------------------------------
 
@@ -196,6 +199,7 @@ class PaperReaderApp(App[None]):
 
     def on_paper_reader_app_rows_loaded(self, message: RowsLoaded) -> None:
         self.rows = message.rows
+        self._forget_results()
         papers = self.query_one(PaperList)
         if papers.loading:
             papers.loading = False
@@ -216,8 +220,18 @@ class PaperReaderApp(App[None]):
     # -- results --------------------------------------------------------------------
 
     def refresh_results(self) -> None:
-        """Recompute the list for the current query, view, digest and sort."""
+        """Recompute the list for the current query, view, digest and sort.
+
+        Answers are cached until the library changes, so going back to an
+        earlier query (backspace, escape) is instant.
+        """
         self._token += 1
+        key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
+        cached = self._cache.get(key)
+        if cached is not None:
+            cached.token = self._token
+            self.post_message(self.ResultsReady(cached))
+            return
         self.compute_results(self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to)
 
     @work(thread=True, exclusive=True, group="results")
@@ -232,7 +246,13 @@ class PaperReaderApp(App[None]):
         elif query.strip():
             outcome = self.library.search(query, view=view, digest=digest, limit=limit, sort=sort)
             results = Results(
-                token, [h.id for h in outcome.hits], outcome.total, outcome.terms, outcome.error, outcome.suggestion
+                token,
+                [h.id for h in outcome.hits],
+                outcome.total,
+                outcome.terms,
+                outcome.error,
+                outcome.suggestion,
+                outcome.exact,
             )
         else:
             order = "digest" if sort == "relevance" else sort
@@ -240,10 +260,17 @@ class PaperReaderApp(App[None]):
             results = Results(token, ids, len(ids))
         self.post_message(self.ResultsReady(results))
 
+    def _forget_results(self) -> None:
+        """The library changed: cached answers may be stale."""
+        self._cache.clear()
+
     def on_paper_reader_app_results_ready(self, message: ResultsReady) -> None:
         results = message.results
         if results.token != self._token:
             return  # a newer query is on its way
+        if not results.error:
+            key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
+            self._cache[key] = results
         papers = self.query_one(PaperList)
         missing = [pid for pid in results.ids if pid not in self.rows]
         if missing:  # papers imported since the rows were read
@@ -253,6 +280,7 @@ class PaperReaderApp(App[None]):
             return
         self.terms = results.terms
         self.total_matches = results.total
+        self.exact_total = results.exact
         papers.set_rows(results.ids, self.rows, keep=papers.current_id)
         if not results.ids and results.suggestion:
             self._show_message(f"No matches. Did you mean: {results.suggestion}")
@@ -273,10 +301,10 @@ class PaperReaderApp(App[None]):
         stats = self.library.store.stats()
         if self.similar_to is not None:
             what = f"{shown:,} similar papers"
-        elif self.query.strip():
+        elif self.query.strip() and self.exact_total:
             what = f"{shown:,} of {self.total_matches:,} matches"
-            if self.total_matches > shown:
-                what += " (+ for more)"
+        elif self.query.strip():
+            what = f"best {shown:,} matches (+ for more)"
         else:
             what = f"{shown:,} of {stats.papers:,} papers"
         status = f"{what} · {stats.unread:,} unread · {stats.bookmarked:,} bookmarked"
@@ -378,7 +406,7 @@ class PaperReaderApp(App[None]):
         self.notify(f"Sorted by {self.sort}", markup=False, timeout=2)
 
     def action_more_results(self) -> None:
-        if self.query.strip() and self.total_matches > len(self.query_one(PaperList).ids):
+        if self.query.strip() and not self.exact_total:
             self.limit += PAGE
             self.refresh_results()
 
@@ -449,6 +477,7 @@ class PaperReaderApp(App[None]):
             if bookmarked is not None:
                 row.bookmarked = bookmarked
             papers.refresh_paper(pid)
+        self._forget_results()
         self._data_version = self.library.store.data_version()
         self._update_info()
         self._show_current()
@@ -489,6 +518,7 @@ class PaperReaderApp(App[None]):
             if row is not None:
                 row.read, row.bookmarked = snap.read, snap.bookmarked
                 papers.refresh_paper(snap.id)
+        self._forget_results()
         self._data_version = self.library.store.data_version()
         self._update_info()
         self._show_current()
