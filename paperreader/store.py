@@ -27,7 +27,7 @@ from typing import Literal
 
 from .models import Paper, ParsedPaper, Stats
 
-__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "now", "View"]
+__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "now", "View"]
 
 SCHEMA_VERSION = 1
 
@@ -444,11 +444,7 @@ class Store:
         return ids, unknown, ambiguous
 
     def rows(self, ids: Sequence[str] | None = None) -> dict[str, Row]:
-        """Light rows (no abstract) for list panes: all papers, or these ids.
-
-        Reading every row of a 100,000-paper library takes a few hundred ms, so
-        a list can hold them all and render any window of them instantly.
-        """
+        """Light rows (no abstract) for list panes: all papers, or these ids."""
         sql = "SELECT id, title, read, bookmarked, upvotes, last_digest, published FROM papers"
         found: dict[str, Row] = {}
         with self._lock:
@@ -596,3 +592,39 @@ class _Transaction:
                     self._store._db.execute("ROLLBACK")
         finally:
             self._store._lock.release()
+
+
+class RowCache:
+    """Rows fetched from the store as a list pane needs them.
+
+    Reading all 100,000 rows takes half a second; a screen shows forty.  The
+    cache holds what was fetched (a list asks for the window it is about to
+    draw), is updated in place by state changes, and is cleared when the store
+    changed behind it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._rows: dict[str, Row] = {}
+
+    def load(self, ids: Sequence[str]) -> None:
+        """Make sure these ids are cached (one query for the missing ones)."""
+        missing = [pid for pid in ids if pid not in self._rows]
+        if missing:
+            self._rows.update(self._store.rows(missing))
+
+    def get(self, paper_id: str) -> Row | None:
+        row = self._rows.get(paper_id)
+        if row is None:
+            self.load([paper_id])
+            row = self._rows.get(paper_id)
+        return row
+
+    def __getitem__(self, paper_id: str) -> Row:
+        row = self.get(paper_id)
+        if row is None:
+            raise KeyError(paper_id)
+        return row
+
+    def clear(self) -> None:
+        self._rows.clear()

@@ -19,7 +19,7 @@ async def settle(pilot: Pilot) -> None:
 
 def visible_titles(app: PaperReaderApp) -> list[str]:
     papers = app.query_one(PaperList)
-    return [app.rows[pid].title for pid in papers.ids]
+    return [app.rows[pid].title for pid in papers.ids]  # rows are fetched on demand
 
 
 def screen_lines(app: PaperReaderApp) -> list[str]:

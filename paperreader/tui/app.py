@@ -29,7 +29,7 @@ from textual.widgets import Footer, Input, Static
 from ..exports import export, to_markdown, write_atomically
 from ..library import FileReport, Library
 from ..models import Paper
-from ..store import Row, StateSnapshot, View
+from ..store import RowCache, StateSnapshot, View
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
@@ -111,18 +111,14 @@ class PaperReaderApp(App[None]):
             self.results = results
             super().__init__()
 
-    class RowsLoaded(Message):
-        def __init__(self, rows: dict[str, Row]) -> None:
-            self.rows = rows
-            super().__init__()
-
     def __init__(self, data_dir: Path, *, debounce: float = 0.15, poll_interval: float = 2.0) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.library = Library(data_dir)
         self.debounce = debounce
         self.poll_interval = poll_interval
-        self.rows: dict[str, Row] = {}
+        #: Rows of the papers, fetched as the list draws them.
+        self.rows = RowCache(self.library.store)
         self.limit = PAGE
         self.similar_to: Paper | None = None
         self.undo_stack: list[UndoEntry] = []
@@ -163,26 +159,33 @@ class PaperReaderApp(App[None]):
         )
         yield Footer()
 
+    @property
+    def main_screen(self) -> Screen:
+        """The reader's own screen (``self.screen`` may be a dialog on top)."""
+        return self.screen_stack[0]
+
     def on_mount(self) -> None:
-        self.query_one(PaperList).loading = True  # until the first rows arrive
+        self.query_one(PaperList).loading = True  # until the first results arrive
         self._update_info()
-        self.load_rows()
+        self.reload()
         self.prepare_index()
         self.set_interval(self.poll_interval, self._poll_store)
 
     def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < 100, "narrow")
+        self.main_screen.set_class(self.size.width < 100, "narrow")
 
     def on_unmount(self) -> None:
         self.library.close()
 
     # -- loading --------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="rows")
-    def load_rows(self) -> None:
-        """Read the light rows of every paper (a few hundred ms at 100k papers)."""
+    def reload(self) -> None:
+        """Forget what was read from the store and show the list afresh."""
         self._data_version = self.library.store.data_version()
-        self.post_message(self.RowsLoaded(self.library.store.rows()))
+        self.rows.clear()
+        self._forget_results()
+        self.main_screen.set_class(self.library.store.count() == 0, "empty")
+        self.refresh_results()
 
     @work(thread=True, exclusive=True, group="index")
     def prepare_index(self) -> None:
@@ -197,17 +200,6 @@ class PaperReaderApp(App[None]):
             self.call_from_thread(self.notify, notice, markup=False)
         self.library.notices.clear()
 
-    def on_paper_reader_app_rows_loaded(self, message: RowsLoaded) -> None:
-        self.rows = message.rows
-        self._forget_results()
-        papers = self.query_one(PaperList)
-        if papers.loading:
-            papers.loading = False
-            if not self.query_one("#query", Input).has_focus:  # the user may have typed / already
-                papers.focus()
-        self.screen.set_class(not self.rows, "empty")
-        self.refresh_results()
-
     def _poll_store(self) -> None:
         """Pick up changes another process (an import, the CLI) committed."""
         try:
@@ -215,7 +207,7 @@ class PaperReaderApp(App[None]):
         except Exception:  # noqa: BLE001 - the next poll will tell
             return
         if version != self._data_version:
-            self.load_rows()
+            self.reload()
 
     # -- results --------------------------------------------------------------------
 
@@ -272,9 +264,10 @@ class PaperReaderApp(App[None]):
             key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
             self._cache[key] = results
         papers = self.query_one(PaperList)
-        missing = [pid for pid in results.ids if pid not in self.rows]
-        if missing:  # papers imported since the rows were read
-            self.rows.update(self.library.store.rows(missing))
+        if papers.loading:
+            papers.loading = False
+            if not self.query_one("#query", Input).has_focus:  # the user may have typed / already
+                papers.focus()
         if results.error:
             self._show_message(f"{results.error} (showing the last results)")
             return
@@ -444,6 +437,9 @@ class PaperReaderApp(App[None]):
         ids = papers.ids
         index = papers.cursor + step
         while 0 <= index < len(ids):
+            # Fetch rows ahead a page at a time while scanning.
+            chunk = ids[index : index + 200] if step > 0 else ids[max(0, index - 199) : index + 1]
+            self.rows.load(chunk)
             if not self.rows[ids[index]].read:
                 papers.cursor = index
                 return
@@ -470,7 +466,7 @@ class PaperReaderApp(App[None]):
         papers = self.query_one(PaperList)
         for pid in ids:
             row = self.rows.get(pid)
-            if row is None:
+            if row is None:  # not drawn yet: will be fetched fresh
                 continue
             if read is not None:
                 row.read = read
@@ -496,7 +492,9 @@ class PaperReaderApp(App[None]):
 
     @work(exclusive=True, group="confirm")
     async def action_mark_all_read(self) -> None:
-        ids = [pid for pid in self.query_one(PaperList).ids if not self.rows[pid].read]
+        listed = self.query_one(PaperList).ids
+        self.rows.load(listed)
+        ids = [pid for pid in listed if not self.rows[pid].read]
         if not ids:
             self.notify("Everything here is read already.", markup=False, timeout=3)
             return
@@ -525,7 +523,7 @@ class PaperReaderApp(App[None]):
         self.notify(f"Undone: {entry.label}", markup=False, timeout=3)
 
     def action_reload(self) -> None:
-        self.load_rows()
+        self.reload()
         self.notify("Reloaded the library.", markup=False, timeout=2)
 
     # -- outside the app -------------------------------------------------------------
@@ -590,7 +588,7 @@ class PaperReaderApp(App[None]):
         for report in failed[:5]:
             summary += f"\n{report.path.name}: {report.error}"
         self.notify(summary, markup=False, severity="warning" if failed else "information", timeout=6)
-        self.load_rows()
+        self.reload()
 
     # -- help and commands -----------------------------------------------------------
 

@@ -8,7 +8,7 @@ at any size.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..store import Row
+from ..store import RowCache
 
 __all__ = ["PaperList"]
 
@@ -103,7 +103,7 @@ class PaperList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._ids: list[str] = []
-        self._rows: Mapping[str, Row] = {}
+        self._rows: RowCache | None = None
         self._last_reported: str | None = None
 
     # -- data -------------------------------------------------------------------
@@ -116,9 +116,9 @@ class PaperList(ScrollView, can_focus=True):
     def current_id(self) -> str | None:
         return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
 
-    def set_rows(self, ids: list[str], rows: Mapping[str, Row], *, keep: str | None = None) -> None:
-        """Show ``ids`` (rows looked up in ``rows``); keep the cursor on ``keep`` if listed."""
-        self._ids = [pid for pid in ids if pid in rows]
+    def set_rows(self, ids: list[str], rows: RowCache, *, keep: str | None = None) -> None:
+        """Show ``ids`` (their rows come from ``rows``); keep the cursor on ``keep`` if listed."""
+        self._ids = ids
         self._rows = rows
         self.virtual_size = Size(0, len(self._ids))
         index = self._ids.index(keep) if keep is not None and keep in self._ids else 0
@@ -199,13 +199,20 @@ class PaperList(ScrollView, can_focus=True):
 
     # -- rendering --------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Fetch the rows of the whole window in one query before drawing it.
+        if self._rows is not None:
+            top = int(self.scroll_y) + crop.y
+            self._rows.load(self._ids[top : top + crop.height])
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = y + int(self.scroll_y)
         base = self.rich_style
-        if not 0 <= index < len(self._ids):
+        row = self._rows.get(self._ids[index]) if self._rows is not None and 0 <= index < len(self._ids) else None
+        if row is None:
             return Strip.blank(width, base)
-        row = self._rows[self._ids[index]]
         style = lambda name: self.get_component_rich_style(name, partial=True)  # noqa: E731
         text_style = base + style("paper-list--read" if row.read else "paper-list--unread")
         meta_style = base + style("paper-list--meta")
