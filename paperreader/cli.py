@@ -22,6 +22,7 @@ from . import __version__
 from .library import FileReport, Library, LibraryError
 from .models import Paper
 from .paths import ENV_VAR, resolve_data_dir
+from .store import StoreError
 
 EXAMPLES = """\
 examples:
@@ -163,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
 
     command("reindex", "rebuild the search index from the library", "paperreader reindex")
+    command(
+        "doctor",
+        "check the library, the index and permissions; repair what can be",
+        "paperreader doctor",
+        "Check the library database (SQLite integrity check), that the search index matches "
+        "it (rebuilding it if not), and that the data dir is readable by you only. "
+        "Exit 1 if a problem is left that needs you.",
+    )
     p = command("stats", "counts of papers, unread, bookmarked and digests", "paperreader stats --json")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     return parser
@@ -222,6 +231,11 @@ def _summary(report: FileReport) -> str:
         return f"{name}: {report.error}"
     if report.already_imported:
         return f"{name}: already imported ({report.known} papers), nothing changed"
+    if report.restored is not None:
+        return (
+            f"{name}: backup of {report.new + report.known} papers ({report.new} new, {report.known} already known); "
+            f"{report.restored} read/bookmark state{'s' if report.restored != 1 else ''} restored"
+        )
     days = ", ".join(d.isoformat() for d in report.digests)
     text = f"{name}: {report.new} new, {report.known} already known (digest {days})"
     if report.warnings:
@@ -384,6 +398,13 @@ def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(library: Library, args: argparse.Namespace) -> int:
+    findings = library.doctor()
+    for status, message in findings:
+        print(f"{status:<8} {message}")
+    return 1 if any(status == "problem" for status, _ in findings) else 0
+
+
 def cmd_stats(library: Library, args: argparse.Namespace) -> int:
     stats = library.store.stats()
     data = {
@@ -412,6 +433,7 @@ COMMANDS = {
     "mark": cmd_mark,
     "export": cmd_export,
     "reindex": cmd_reindex,
+    "doctor": cmd_doctor,
     "stats": cmd_stats,
 }
 
@@ -454,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = COMMANDS[args.command](library, args)
             _flush_notices(library)
             return status
-    except LibraryError as error:
+    except (LibraryError, StoreError) as error:
         _error(str(error))
         return 1
     except KeyboardInterrupt:

@@ -319,6 +319,19 @@ class SearchIndex:
         shutil.rmtree(old, ignore_errors=True)
         return count
 
+    def check(self, store: Any) -> str | None:
+        """Why the index does not match the store (None: it does), without fixing it."""
+        with self._process_lock():
+            reason = self._problem(store)
+            if reason is not None:
+                return reason
+            behind = len(store.changed_since(int(self._read_state()["rev"])))
+            if behind:
+                return f"the search index was {behind} papers behind the library"
+            if self._doc_count() != store.count():
+                return "the search index did not match the library"
+            return None
+
     def rebuild(self, store: Any, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index from the store; returns the number of papers."""
         with self._process_lock():

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .backup import looks_like_json, parse_backup
 from .models import Paper
 from .parser import parse_digest
 from .paths import DB_NAME, INDEX_NAME
@@ -46,6 +49,8 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     already_imported: bool = False
+    #: For a JSON backup: how many read/bookmark states it restored.
+    restored: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -138,6 +143,43 @@ class Library:
             self._index = SearchIndex(self.data_dir / INDEX_NAME)
         return self._index.rebuild(self.store, progress)
 
+    def doctor(self) -> list[tuple[str, str]]:
+        """Check the library and repair what can be repaired.
+
+        Returns ``(status, message)`` pairs, status being "ok", "fixed" or
+        "problem" (something the user must act on).
+        """
+        from .index import SearchIndex
+
+        findings: list[tuple[str, str]] = []
+        problems = self.store.integrity_check()
+        if problems:
+            findings.append(("problem", f"{self.store.path}: SQLite integrity check failed: {'; '.join(problems[:3])}. "
+                             "Restore it from a backup (paperreader import BACKUP.json into a new data dir)."))
+        else:
+            findings.append(("ok", f"{self.store.path.name}: integrity check passed ({self.store.count():,} papers)"))
+        with self._index_lock:
+            if self._index is None:
+                self._index = SearchIndex(self.data_dir / INDEX_NAME)
+            reason = self._index.check(self.store)
+            if reason is None:
+                findings.append(("ok", f"{INDEX_NAME}/: the search index matches the library"))
+            else:
+                count = self._index.rebuild(self.store)
+                findings.append(("fixed", f"{INDEX_NAME}/: {reason}; rebuilt it ({count:,} papers)"))
+        for leftover in (self.data_dir / f"{INDEX_NAME}.new", self.data_dir / f"{INDEX_NAME}.old"):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+                findings.append(("fixed", f"{leftover.name}/: removed a half-built index left by an interrupted rebuild"))
+        if os.name == "posix":
+            mode = self.data_dir.stat().st_mode & 0o777
+            if mode & 0o077:
+                self.data_dir.chmod(0o700)
+                findings.append(("fixed", f"{self.data_dir}: was readable by others ({mode:o}); now owner only (700)"))
+            else:
+                findings.append(("ok", f"{self.data_dir}: readable by you only ({mode:o})"))
+        return findings
+
     # -- importing -------------------------------------------------------------
 
     def import_file(self, path: Path, *, date: dt.date | None = None) -> FileReport:
@@ -157,6 +199,8 @@ class Library:
         except OSError as error:
             report.error = f"cannot read ({error.strerror or error})"
             return report
+        if looks_like_json(data):
+            return self._restore(report, data)
         digest = hashlib.sha256(data).hexdigest()
         previous = self.store.source(digest)
         if previous is not None:
@@ -178,6 +222,22 @@ class Library:
         report.new, report.known, report.updated = len(outcome.new), len(outcome.known), len(outcome.updated)
         return report
 
+    def _restore(self, report: FileReport, data: bytes) -> FileReport:
+        """Merge a JSON backup: its papers, and its state where it is newer."""
+        backup = parse_backup(data)
+        report.warnings = backup.warnings
+        if backup.error:
+            report.error = backup.error
+            return report
+        try:
+            outcome, report.restored = self.store.restore(backup.papers, backup.states)
+        except Exception as error:  # noqa: BLE001 - reported; the transaction rolled back
+            report.error = f"not restored: {error}"
+            return report
+        report.new, report.known, report.updated = len(outcome.new), len(outcome.known), len(outcome.updated)
+        report.digests = sorted({d for p in backup.papers for d in p.digests})
+        return report
+
     def import_paths(
         self,
         paths: Sequence[Path],
@@ -194,11 +254,14 @@ class Library:
             if progress is not None:
                 progress(report, number, len(files))
         if any(r.new or r.updated for r in reports):
-            with self._index_lock:
-                if self._index is None:
-                    self._open_index(index_progress)  # opening catches up with the store
-                else:
-                    self._index.update(self.store, index_progress)
+            try:
+                with self._index_lock:
+                    if self._index is None:
+                        self._open_index(index_progress)  # opening catches up with the store
+                    else:
+                        self._index.update(self.store, index_progress)
+            except Exception as error:  # noqa: BLE001 - the store has the papers; the index catches up later
+                self.notices.append(f"the search index could not be updated ({error}); it will catch up next time")
         return reports
 
     # -- reading -----------------------------------------------------------------

@@ -288,66 +288,103 @@ class Store:
         the new content and metadata when it comes from a digest at least as new
         as the one they have (newer upvotes win).  User state is never touched.
         """
+        with self.transaction():
+            cursor = self._db.execute(
+                "INSERT INTO sources (sha256, path, imported_at, papers, new, warnings) VALUES (?, ?, ?, ?, 0, ?)",
+                (sha256, path, now(), len(papers), warnings),
+            )
+            source_id = cursor.lastrowid
+            assert source_id is not None
+            new, known, updated = self._merge(papers, source_id)
+            self._db.execute("UPDATE sources SET new = ? WHERE id = ?", (len(new), source_id))
+        return AddOutcome(new, known, updated, source_id)
+
+    def _merge(self, papers: Sequence[ParsedPaper], source_id: int | None) -> tuple[list[str], list[str], list[str]]:
+        """Insert or merge papers (inside a transaction): ``(new, known, updated)`` ids."""
         new: list[str] = []
         known: list[str] = []
         updated: list[str] = []
         stamp = now()
-        with self.transaction():
-            rev = int(self._meta("rev") or 0) + 1
-            existing = self._rows_by_id([p.id for p in papers])
-            cursor = self._db.execute(
-                "INSERT INTO sources (sha256, path, imported_at, papers, new, warnings) VALUES (?, ?, ?, ?, 0, ?)",
-                (sha256, path, stamp, len(papers), warnings),
+        rev = int(self._meta("rev") or 0) + 1
+        existing = self._rows_by_id([p.id for p in papers])
+        for paper in papers:
+            newest = max(paper.digests).isoformat()
+            values = (
+                paper.title,
+                paper.abstract,
+                paper.authors,
+                paper.organization,
+                paper.published.isoformat() if paper.published else None,
+                paper.upvotes,
             )
-            source_id = cursor.lastrowid
-            assert source_id is not None
-            for paper in papers:
-                newest = max(paper.digests).isoformat()
-                values = (
-                    paper.title,
-                    paper.abstract,
-                    paper.authors,
-                    paper.organization,
-                    paper.published.isoformat() if paper.published else None,
-                    paper.upvotes,
+            old = existing.get(paper.id)
+            changed = False
+            if old is None:
+                self._db.execute(
+                    "INSERT INTO papers (id, title, abstract, authors, organization, published, upvotes, "
+                    "meta_digest, last_digest, added_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (paper.id, *values, newest, newest, stamp, rev),
                 )
-                old = existing.get(paper.id)
-                changed = False
-                if old is None:
+                new.append(paper.id)
+            else:
+                known.append(paper.id)
+                if newest >= old["meta_digest"]:
+                    current = tuple(old[name] for name in _CONTENT)
+                    merged = tuple(v if v is not None else c for v, c in zip(values, current))
+                    if merged != current or newest != old["meta_digest"]:
+                        self._db.execute(
+                            "UPDATE papers SET title = ?, abstract = ?, authors = ?, organization = ?, "
+                            "published = ?, upvotes = ?, meta_digest = ? WHERE id = ?",
+                            (*merged, newest, paper.id),
+                        )
+                        changed = merged != current
+            for day in paper.digests:
+                inserted = self._db.execute(
+                    "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
+                    (paper.id, day.isoformat(), source_id),
+                ).rowcount
+                changed = changed or bool(inserted and old is not None)
+            if old is not None and changed:
+                self._db.execute(
+                    "UPDATE papers SET rev = ?, last_digest = max(last_digest, ?) WHERE id = ?",
+                    (rev, newest, paper.id),
+                )
+                updated.append(paper.id)
+        if new or updated:
+            self._set_meta("rev", str(rev))
+        return new, known, updated
+
+    def restore(self, papers: Sequence[ParsedPaper], states: Sequence[StateSnapshot]) -> tuple[AddOutcome, int]:
+        """Merge a backup in one transaction: its papers, then its user state.
+
+        For read and for bookmarked separately, the newer change wins: a state
+        is taken from the backup only if its timestamp is later than the one
+        here.  Returns the papers' outcome and how many states were taken.
+        """
+        taken = 0
+        with self.transaction():
+            new, known, updated = self._merge(papers, None)
+            current = {snap.id: snap for snap in self.snapshot([s.id for s in states])}
+            for state in states:
+                here = current.get(state.id)
+                if here is None:
+                    continue
+                if state.read_at and (here.read_at is None or state.read_at > here.read_at) and (
+                    state.read != here.read or state.read_at != here.read_at
+                ):
                     self._db.execute(
-                        "INSERT INTO papers (id, title, abstract, authors, organization, published, upvotes, "
-                        "meta_digest, last_digest, added_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (paper.id, *values, newest, newest, stamp, rev),
+                        "UPDATE papers SET read = ?, read_at = ? WHERE id = ?", (int(state.read), state.read_at, state.id)
                     )
-                    new.append(paper.id)
-                else:
-                    known.append(paper.id)
-                    if newest >= old["meta_digest"]:
-                        current = tuple(old[name] for name in _CONTENT)
-                        merged = tuple(v if v is not None else c for v, c in zip(values, current))
-                        if merged != current or newest != old["meta_digest"]:
-                            self._db.execute(
-                                "UPDATE papers SET title = ?, abstract = ?, authors = ?, organization = ?, "
-                                "published = ?, upvotes = ?, meta_digest = ? WHERE id = ?",
-                                (*merged, newest, paper.id),
-                            )
-                            changed = merged != current
-                for day in paper.digests:
-                    inserted = self._db.execute(
-                        "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
-                        (paper.id, day.isoformat(), source_id),
-                    ).rowcount
-                    changed = changed or bool(inserted and old is not None)
-                if old is not None and changed:
+                    taken += state.read != here.read
+                if state.bookmarked_at and (here.bookmarked_at is None or state.bookmarked_at > here.bookmarked_at) and (
+                    state.bookmarked != here.bookmarked or state.bookmarked_at != here.bookmarked_at
+                ):
                     self._db.execute(
-                        "UPDATE papers SET rev = ?, last_digest = max(last_digest, ?) WHERE id = ?",
-                        (rev, newest, paper.id),
+                        "UPDATE papers SET bookmarked = ?, bookmarked_at = ? WHERE id = ?",
+                        (int(state.bookmarked), state.bookmarked_at, state.id),
                     )
-                    updated.append(paper.id)
-            self._db.execute("UPDATE sources SET new = ? WHERE id = ?", (len(new), source_id))
-            if new or updated:
-                self._set_meta("rev", str(rev))
-        return AddOutcome(new, known, updated, source_id)
+                    taken += state.bookmarked != here.bookmarked
+        return AddOutcome(new, known, updated, 0), taken
 
     def _rows_by_id(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
         rows: dict[str, sqlite3.Row] = {}
@@ -565,12 +602,17 @@ class _Transaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception.
 
     IMMEDIATE takes the write lock up front, so two processes writing at once
-    wait for each other (busy_timeout) instead of failing half-way.
+    wait for each other (busy_timeout) instead of failing half-way.  A write
+    SQLite refuses (disk full, read-only file or folder) becomes a
+    :class:`StoreError` that says so; the rollback leaves the library as it was.
     """
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._outer = False
+
+    def _refused(self, error: sqlite3.Error) -> StoreError:
+        return StoreError(f"{self._store.path}: cannot write the library ({error}); nothing was changed")
 
     def __enter__(self) -> None:
         self._store._lock.acquire()
@@ -579,6 +621,9 @@ class _Transaction:
         if self._outer:
             try:
                 db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                self._store._lock.release()
+                raise self._refused(error) from error
             except BaseException:
                 self._store._lock.release()
                 raise
@@ -587,9 +632,15 @@ class _Transaction:
         try:
             if self._outer:
                 if exc_type is None:
-                    self._store._db.execute("COMMIT")
+                    try:
+                        self._store._db.execute("COMMIT")
+                    except sqlite3.OperationalError as error:
+                        self._store._db.execute("ROLLBACK")
+                        raise self._refused(error) from error
                 else:
                     self._store._db.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.OperationalError):
+                        raise self._refused(exc) from exc
         finally:
             self._store._lock.release()
 

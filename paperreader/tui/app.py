@@ -29,7 +29,7 @@ from textual.widgets import Footer, Input, Static
 from ..exports import export, to_markdown, write_atomically
 from ..library import FileReport, Library
 from ..models import Paper
-from ..store import RowCache, StateSnapshot, View
+from ..store import RowCache, StateSnapshot, StoreError, View
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
@@ -455,7 +455,11 @@ class PaperReaderApp(App[None]):
     # -- state changes (written at once, undoable) ----------------------------------------
 
     def _set_state(self, ids: list[str], label: str, *, read: bool | None = None, bookmarked: bool | None = None) -> None:
-        before = self.library.store.set_state(ids, read=read, bookmarked=bookmarked)
+        try:
+            before = self.library.store.set_state(ids, read=read, bookmarked=bookmarked)
+        except StoreError as error:  # disk full, read-only: say so, change nothing
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
         changed = [s for s in before if (read is not None and s.read != read) or (bookmarked is not None and s.bookmarked != bookmarked)]
         if changed:
             self.undo_stack.append(UndoEntry(label, changed))
@@ -508,8 +512,13 @@ class PaperReaderApp(App[None]):
         if not self.undo_stack:
             self.notify("Nothing to undo.", markup=False, timeout=2)
             return
-        entry = self.undo_stack.pop()
-        self.library.store.restore_state(entry.snapshots)
+        entry = self.undo_stack[-1]
+        try:
+            self.library.store.restore_state(entry.snapshots)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        self.undo_stack.pop()
         papers = self.query_one(PaperList)
         for snap in entry.snapshots:
             row = self.rows.get(snap.id)

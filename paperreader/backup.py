@@ -1,0 +1,113 @@
+"""Reading a JSON backup (``paperreader export --format json --all``) back in.
+
+A backup is the array that ``--json`` prints (or an object with a ``papers``
+array).  It comes from a file, so it is as untrusted as a digest: every field
+is checked and cleaned, ids are recomputed from titles, and anything odd is a
+warning, never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import ParsedPaper
+from .store import StateSnapshot
+from .text import clean_text, paper_id
+
+__all__ = ["Backup", "parse_backup", "looks_like_json"]
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+
+
+@dataclass(slots=True)
+class Backup:
+    papers: list[ParsedPaper] = field(default_factory=list)
+    states: list[StateSnapshot] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def looks_like_json(data: bytes) -> bool:
+    """A backup starts with ``[`` or ``{``; a digest never does (it starts with chrome)."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return head in (b"[", b"{")
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9 else None
+
+
+def _text(value: Any) -> str | None:
+    return clean_text(value) if isinstance(value, str) else None
+
+
+def _stamp(value: Any) -> str | None:
+    return value if isinstance(value, str) and _TIMESTAMP.match(value) else None
+
+
+def parse_backup(data: bytes) -> Backup:
+    backup = Backup()
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        backup.error = f"not a paperreader backup (invalid JSON: {error})"
+        return backup
+    items = document.get("papers") if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        backup.error = "not a paperreader backup (expected a list of papers)"
+        return backup
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            backup.warnings.append(f"item {number}: not a paper; skipped")
+            continue
+        title = _text(item.get("title"))
+        digests = [d for d in map(_date, item.get("digests") or []) if d is not None]
+        if not title or not digests:
+            backup.warnings.append(f"item {number}: no title or no digest dates; skipped")
+            continue
+        pid = paper_id(title)
+        if item.get("id") not in (None, pid):
+            backup.warnings.append(f"item {number}: id {item.get('id')!r} does not match its title; using {pid}")
+        backup.papers.append(
+            ParsedPaper(
+                id=pid,
+                title=title,
+                abstract=_text(item.get("abstract")) or "",
+                digests=tuple(sorted(set(digests))),
+                authors=_int(item.get("authors")),
+                organization=_text(item.get("organization")) or None,
+                published=_date(item.get("published")),
+                upvotes=_int(item.get("upvotes")),
+            )
+        )
+        backup.states.append(
+            StateSnapshot(
+                pid,
+                item.get("read") is True,
+                _stamp(item.get("read_at")),
+                item.get("bookmarked") is True,
+                _stamp(item.get("bookmarked_at")),
+            )
+        )
+    # A title twice: the later entry wins (one paper, one state).
+    unique = {paper.id: (paper, state) for paper, state in zip(backup.papers, backup.states)}
+    if len(unique) < len(backup.papers):
+        backup.warnings.append(f"{len(backup.papers) - len(unique)} repeated papers kept once")
+    backup.papers = [paper for paper, _ in unique.values()]
+    backup.states = [state for _, state in unique.values()]
+    if not backup.papers:
+        backup.error = "no papers found in the backup"
+    return backup
