@@ -611,6 +611,11 @@ class _Transaction:
         self._store = store
         self._outer = False
 
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk does that itself).
+        if self._store._db.in_transaction:
+            self._store._db.execute("ROLLBACK")
+
     def _refused(self, error: sqlite3.Error) -> StoreError:
         return StoreError(f"{self._store.path}: cannot write the library ({error}); nothing was changed")
 
@@ -635,10 +640,10 @@ class _Transaction:
                     try:
                         self._store._db.execute("COMMIT")
                     except sqlite3.OperationalError as error:
-                        self._store._db.execute("ROLLBACK")
+                        self._rollback()
                         raise self._refused(error) from error
                 else:
-                    self._store._db.execute("ROLLBACK")
+                    self._rollback()
                     if isinstance(exc, sqlite3.OperationalError):
                         raise self._refused(exc) from exc
         finally:

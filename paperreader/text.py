@@ -35,7 +35,7 @@ _ESCAPE_SEQUENCE = re.compile(
 # bidirectional embeddings/overrides/isolates (they reorder what the terminal
 # shows: "Trojan Source"), and stray byte-order marks.
 _STRIP = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
 
@@ -52,14 +52,15 @@ def clean_text(text: str) -> str:
     whitespace become one space; the result is NFC-normalised and stripped.
     """
     text = _ESCAPE_SEQUENCE.sub("", text)
-    text = _SPACE.sub(" ", text)
     text = _STRIP.sub("", text)
+    # Whitespace controls (tab, newlines, VT, FF, \x1c-\x1f, NEL) become spaces.
+    text = _SPACE.sub(" ", text)
     return unicodedata.normalize("NFC", text).strip()
 
 
 def is_clean(text: str) -> bool:
-    """True if ``text`` holds nothing :func:`clean_text` would remove."""
-    return _STRIP.search(text) is None and "\x1b" not in text and "\n" not in text
+    """True if ``text`` holds no control character of any kind (C0, DEL, C1) nor bidi control."""
+    return _STRIP.search(text) is None and not any(c < " " or "\x7f" <= c <= "\x9f" for c in text)
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

@@ -98,3 +98,11 @@ def test_round_trip(pairs: list[tuple[str, str]]) -> None:
     rewritten = page("Mar 11", [P(p.title, p.abstract) for p in first.papers]).encode()
     second = parse_digest(rewritten, REF)
     assert second.papers == first.papers
+
+
+@SETTINGS
+@given(st.text(max_size=500))
+def test_cleaning_is_idempotent_and_complete(text: str) -> None:
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert is_clean(once) and "  " not in once and once == once.strip()
