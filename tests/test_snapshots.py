@@ -55,3 +55,22 @@ def test_narrow_screen(snap_compare, sample_dir: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(sample_dir), terminal_size=(80, 24), run_before=wait)
+
+
+def test_hostile_library_screen(snap_compare, tmp_path: Path) -> None:
+    """Markup, escapes, controls, formula and BibTeX characters, a 3 KB title: all literal."""
+    import datetime as dt
+
+    from paperreader.library import Library
+
+    from .digests import HOSTILE, page, write
+
+    write(tmp_path / "h.txt", page("Mar 10", HOSTILE))
+    with Library(tmp_path / "data") as library:
+        library.import_paths([tmp_path / "h.txt"], date=dt.date(2025, 11, 20))
+
+    async def wait(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j")  # the escapes paper in the viewer
+
+    assert snap_compare(make_app(tmp_path / "data"), terminal_size=SIZE, run_before=wait)
