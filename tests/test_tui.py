@@ -222,11 +222,13 @@ async def test_hostile_titles_render_literally(tmp_path: Path) -> None:
         assert any("[Re] Reproducing Sparse Attention" in line for line in lines)
         assert all("\x1b" not in line and len(line) == app.query_one(PaperList).size.width for line in lines)
         # Walk every paper: the viewer shows each title literally, nothing crashes.
+        await pilot.pause(0.1)
         for _ in HOSTILE:
             shown = app.query_one(PaperViewer).text.plain
             assert "\x1b" not in shown
             assert app.current is not None and shown.startswith(app.current.title)
             await pilot.press("j")
+            await pilot.pause(0.1)  # the viewer follows the cursor when it rests
         svg = app.export_screenshot()
         assert "pwned" not in svg and "Red&#160;Escapes" in svg
         await pilot.press("slash", *"[/]")

@@ -43,6 +43,8 @@ VIEWS: tuple[View, ...] = ("all", "unread", "bookmarked")
 CONFIRM_ABOVE = 20
 #: Search results fetched at once; "+" fetches more.
 PAGE = 1000
+#: Seconds the cursor must rest before the abstract viewer follows it.
+VIEWER_DELAY = 0.05
 
 
 @dataclass(slots=True)
@@ -127,6 +129,7 @@ class PaperReaderApp(App[None]):
         self.exact_total = True
         self._token = 0
         self._debounce_timer: Timer | None = None
+        self._viewer_timer: Timer | None = None
         self._data_version = 0
         self._cache: dict[tuple[object, ...], Results] = {}
 
@@ -282,7 +285,7 @@ class PaperReaderApp(App[None]):
         else:
             self._show_message(None)
         self._update_info()
-        self._show_current()
+        self._follow_cursor()
 
     def _show_message(self, text: str | None) -> None:
         message = self.query_one("#message", Static)
@@ -318,11 +321,25 @@ class PaperReaderApp(App[None]):
         return self.library.store.get(paper_id) if paper_id else None
 
     def _show_current(self) -> None:
+        if self._viewer_timer is not None:
+            self._viewer_timer.stop()
+            self._viewer_timer = None
         self.query_one(PaperViewer).show(self.current, self.terms)
 
     @on(PaperList.Highlighted)
     def _highlighted(self, event: PaperList.Highlighted) -> None:
-        self._show_current()
+        self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        """Show the current paper once the cursor rests for a moment.
+
+        The list moves at once; the abstract follows, so holding j (or typing
+        a query) repaints the list without laying out a page of text for every
+        paper passed over.
+        """
+        if self._viewer_timer is not None:
+            self._viewer_timer.stop()
+        self._viewer_timer = self.set_timer(VIEWER_DELAY, self._show_current)
 
     @on(PaperList.Selected)
     def _selected(self, event: PaperList.Selected) -> None:
@@ -421,6 +438,8 @@ class PaperReaderApp(App[None]):
         self.query_one(PaperViewer).focus()
 
     def action_page(self) -> None:
+        if self._viewer_timer is not None:  # the viewer is about to change anyway
+            self._show_current()
         viewer = self.query_one(PaperViewer)
         if viewer.at_end:
             self.query_one(PaperList).action_cursor_down()

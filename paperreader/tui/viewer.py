@@ -77,7 +77,8 @@ class PaperViewer(VerticalScroll, can_focus=True):
             style = self.app.current_theme.accent or "yellow"
             self.text = paper_text(paper, terms or {}, f"bold reverse {style}")
         self.query_one("#paper-body", Static).update(self.text)
-        self.scroll_home(animate=False)
+        if self.scroll_y:
+            self.scroll_home(animate=False)
 
     @property
     def at_end(self) -> bool:

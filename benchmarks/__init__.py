@@ -1,0 +1,1 @@
+"""paperreader's benchmark suite: ``python -m benchmarks`` (see run.py)."""
