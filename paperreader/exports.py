@@ -58,18 +58,7 @@ def markdown_escape(text: str) -> str:
 
 
 def _md_meta(paper: Paper) -> str:
-    parts = [f"`{paper.id}`"]
-    if paper.organization:
-        parts.append(markdown_escape(paper.organization))
-    elif paper.authors is not None:
-        parts.append(f"{paper.authors} author{'s' if paper.authors != 1 else ''}")
-    if paper.published:
-        parts.append(f"published {paper.published.isoformat()}")
-    if paper.upvotes is not None:
-        parts.append(f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''}")
-    if paper.digests:
-        parts.append("digest " + ", ".join(d.isoformat() for d in paper.digests))
-    return " · ".join(parts)
+    return " · ".join([f"`{paper.id}`", *map(markdown_escape, paper.describe())])
 
 
 def to_markdown(papers: Sequence[Paper], heading: str = "Papers") -> str:

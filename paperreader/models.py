@@ -65,6 +65,21 @@ class Paper:
     def last_digest(self) -> dt.date:
         return self.digests[-1]
 
+    def describe(self) -> list[str]:
+        """Its metadata in words ("6 authors", "published 2024-10-31", ...), for any view."""
+        parts: list[str] = []
+        if self.organization:
+            parts.append(self.organization)
+        elif self.authors is not None:
+            parts.append(f"{self.authors} author{'s' if self.authors != 1 else ''}")
+        if self.published:
+            parts.append(f"published {self.published.isoformat()}")
+        if self.upvotes is not None:
+            parts.append(f"{self.upvotes} upvote{'s' if self.upvotes != 1 else ''}")
+        if self.digests:
+            parts.append("digest " + ", ".join(d.isoformat() for d in self.digests))
+        return parts
+
     def to_json(self) -> dict[str, object]:
         """The documented JSON shape of a paper (``--json``, JSON export)."""
         return {

@@ -29,20 +29,10 @@ def _highlighted(text: str, terms: Collection[str], style: str) -> Text:
 
 
 def meta_line(paper: Paper) -> str:
-    parts: list[str] = []
-    if paper.organization:
-        parts.append(paper.organization)
-    elif paper.authors is not None:
-        parts.append(f"{paper.authors} author{'s' if paper.authors != 1 else ''}")
-    if paper.published:
-        parts.append(f"published {paper.published.isoformat()}")
-    if paper.upvotes is not None:
-        parts.append(f"▲ {paper.upvotes}")
-    parts.append("digest " + ", ".join(d.isoformat() for d in paper.digests))
     state = ["read" if paper.read else "unread"]
     if paper.bookmarked:
         state.append("★ bookmarked")
-    return " · ".join(parts + state)
+    return " · ".join(paper.describe() + state)
 
 
 def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str) -> Text:
