@@ -472,7 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_dir = resolve_data_dir(args.data_dir)
         if args.command is None:
             return run_tui(data_dir)
-        with Library(data_dir) as library:
+        # The CLI is single-threaded, so big index builds may fork writer processes.
+        with Library(data_dir, index_procs=min(4, os.cpu_count() or 1)) as library:
             status = COMMANDS[args.command](library, args)
             _flush_notices(library)
             return status

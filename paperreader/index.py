@@ -47,6 +47,8 @@ __all__ = ["SearchIndex", "SearchOutcome", "INDEX_VERSION", "SORTS", "highlight_
 INDEX_VERSION = 1
 
 _STATE_FILE = "paperreader-index.json"
+#: Builds of this many papers or more use several writer processes (if allowed).
+_PARALLEL_FROM = 5_000
 
 # One analyzer for both fields, so stemming agrees between them ("models" finds
 # "model"); stop words are kept at query time by the parser's own handling.
@@ -185,8 +187,11 @@ class SearchIndex:
     only when the index changed; writes are serialised by a lock.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, procs: int = 1) -> None:
         self.path = path
+        #: Writer processes for big builds.  Whoosh forks them, which is only
+        #: safe from a single-threaded process: the CLI, not the TUI.
+        self.procs = procs
         self._ix: index.Index | None = None
         self._searcher: Searcher | None = None
         self._doc_ids: list[str] | None = None  # docnum -> paper id, per searcher
@@ -245,6 +250,9 @@ class SearchIndex:
                 state = self._read_state()
                 rev = store.rev
                 changed = store.changed_since(int(state["rev"]))
+                if self._worth_rebuilding(len(changed), store):
+                    self._rebuild(store, progress)  # faster than updating most of it
+                    return None
                 if changed:
                     self._write(changed, store.uuid, rev, progress)
                 if self._doc_count() == store.count():
@@ -296,7 +304,12 @@ class SearchIndex:
         staging.mkdir(parents=True)
         rev, store_uuid, total = store.rev, store.uuid, store.count()
         ix = index.create_in(str(staging), SCHEMA)
-        writer = ix.writer(limitmb=256)
+        if self.procs > 1 and total >= _PARALLEL_FROM:
+            # Each process writes its own segment; no merge at the end (a
+            # search reads several segments at no great cost).
+            writer = ix.writer(procs=self.procs, multisegment=True, limitmb=256)
+        else:
+            writer = ix.writer(limitmb=256)
         count = 0
         try:
             for paper in store.iter_papers():
@@ -346,8 +359,14 @@ class SearchIndex:
             state = self._read_state()
             rev = store.rev
             changed = store.changed_since(int(state["rev"]))
-            if changed:
+            if self._worth_rebuilding(len(changed), store):
+                self._rebuild(store, progress)
+            elif changed:
                 self._write(changed, store.uuid, rev, progress)
+
+    def _worth_rebuilding(self, changed: int, store: Any) -> bool:
+        """A fresh build beats updating when most of the library is new (a first import)."""
+        return changed >= _PARALLEL_FROM and changed * 2 >= store.count()
 
     def _write(
         self, papers: list[Paper], store_uuid: str, rev: int, progress: Callable[[int, int], None] | None = None

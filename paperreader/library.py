@@ -82,8 +82,14 @@ def _secure_dir(path: Path) -> None:
 class Library:
     """An open library in ``data_dir``.  Close it (or use ``with``) when done."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, index_procs: int = 1) -> None:
+        """Open (creating if needed) the library in ``data_dir``.
+
+        ``index_procs`` > 1 lets big index builds use several processes; only a
+        single-threaded program (the CLI) may ask for that.
+        """
         self.data_dir = data_dir
+        self.index_procs = index_procs
         try:
             _secure_dir(data_dir)
         except OSError as error:
@@ -128,7 +134,7 @@ class Library:
         if self._index is None:
             from .index import SearchIndex
 
-            index = SearchIndex(self.data_dir / INDEX_NAME)
+            index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
             notice = index.ensure(self.store, progress)
             if notice:
                 self.notices.append(notice)
@@ -140,7 +146,7 @@ class Library:
         from .index import SearchIndex
 
         if self._index is None:
-            self._index = SearchIndex(self.data_dir / INDEX_NAME)
+            self._index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
         return self._index.rebuild(self.store, progress)
 
     def doctor(self) -> list[tuple[str, str]]:
@@ -160,7 +166,7 @@ class Library:
             findings.append(("ok", f"{self.store.path.name}: integrity check passed ({self.store.count():,} papers)"))
         with self._index_lock:
             if self._index is None:
-                self._index = SearchIndex(self.data_dir / INDEX_NAME)
+                self._index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
             reason = self._index.check(self.store)
             if reason is None:
                 findings.append(("ok", f"{INDEX_NAME}/: the search index matches the library"))
