@@ -172,13 +172,18 @@ def test_refused_writes_are_clear_errors_and_change_nothing(capsys, tmp_path: Pa
 _BURST = """
 import sys
 from pathlib import Path
-from paperreader.store import Store
+from paperreader.store import StateSnapshot, Store, now
 store = Store.open(Path(sys.argv[1]))
 ids = sorted(store.ids())
 print("ready", flush=True)
 for batch in range(10_000):
     chunk = ids[(batch * 10) % len(ids):][:10]
-    store.set_state(chunk, bookmarked=batch % 2 == 0)
+    on = batch % 2 == 0
+    if batch % 4 < 2:  # one UPDATE for the batch
+        store.set_state(chunk, bookmarked=on)
+    else:  # ten UPDATEs, one per paper (as an undo does): still one transaction
+        stamp = now()
+        store.restore_state([StateSnapshot(s.id, s.read, s.read_at, on, stamp) for s in store.snapshot(chunk)])
 """
 
 
