@@ -176,12 +176,12 @@ from paperreader.store import StateSnapshot, Store, now
 store = Store.open(Path(sys.argv[1]))
 ids = sorted(store.ids())
 print("ready", flush=True)
-for batch in range(10_000):
-    chunk = ids[(batch * 10) % len(ids):][:10]
+for batch in range(100_000):
+    chunk = ids[(batch * 100) % len(ids):][:100]
     on = batch % 2 == 0
     if batch % 4 < 2:  # one UPDATE for the batch
         store.set_state(chunk, bookmarked=on)
-    else:  # ten UPDATEs, one per paper (as an undo does): still one transaction
+    else:  # an UPDATE per paper (as an undo does): still one transaction
         stamp = now()
         store.restore_state([StateSnapshot(s.id, s.read, s.read_at, on, stamp) for s in store.snapshot(chunk)])
 """
@@ -189,14 +189,14 @@ for batch in range(10_000):
 
 @pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
 def test_kill_during_state_changes(tmp_path: Path) -> None:
-    synthetic_digests(tmp_path / "d", files=2, per_file=50)
+    synthetic_digests(tmp_path / "d", files=3, per_file=100)
     data = tmp_path / "lib"
     with Library(data) as library:
         library.import_paths([tmp_path / "d"])
         ids = sorted(library.store.ids())
         library.store.set_state(ids[:5], read=True)  # state that must survive untouched
     rng = random.Random(5)
-    for _ in range(4):
+    for _ in range(8):
         process = subprocess.Popen([sys.executable, "-c", _BURST, str(data / "library.sqlite3")], stdout=subprocess.PIPE)
         assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
         time.sleep(rng.uniform(0.05, 0.4))
@@ -205,10 +205,10 @@ def test_kill_during_state_changes(tmp_path: Path) -> None:
         with Store.open(data / "library.sqlite3") as store:
             assert store.integrity_check() == []
             assert sorted(store.ids("read")) == ids[:5]
-            # Each batch of ten is one transaction: bookmarks come in whole batches of ten.
+            # Each batch of a hundred is one transaction: bookmarks come in whole batches.
             marked = set(store.ids("bookmarked"))
-            for start in range(0, len(ids), 10):
-                chunk = set(ids[start : start + 10])
+            for start in range(0, len(ids), 100):
+                chunk = set(ids[start : start + 100])
                 assert chunk <= marked or not (chunk & marked)
 
 
