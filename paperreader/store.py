@@ -27,7 +27,7 @@ from typing import Literal
 
 from .models import Paper, ParsedPaper, Stats
 
-__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "now", "View"]
+__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View"]
 
 SCHEMA_VERSION = 1
 
@@ -112,6 +112,21 @@ class StateSnapshot:
     read_at: str | None
     bookmarked: bool
     bookmarked_at: str | None
+
+
+@dataclass(slots=True)
+class Counts:
+    """What a status line shows; kept up to date by deltas between re-reads."""
+
+    papers: int
+    unread: int
+    bookmarked: int
+
+    def apply(self, before: Iterable[StateSnapshot], after: Iterable[StateSnapshot]) -> None:
+        """Adjust for papers whose state went from ``before`` to ``after``."""
+        for old, new in zip(before, after):
+            self.unread += int(old.read) - int(new.read)
+            self.bookmarked += int(new.bookmarked) - int(old.bookmarked)
 
 
 @dataclass(slots=True)
@@ -529,6 +544,14 @@ class Store:
                 "SELECT digest, count(*) FROM appearances GROUP BY digest ORDER BY digest DESC"
             ).fetchall()
         return [(dt.date.fromisoformat(d), n) for d, n in rows]
+
+    def counts(self) -> Counts:
+        """Papers, unread and bookmarked: one pass over the papers table."""
+        with self._lock:
+            papers, unread, bookmarked = self._db.execute(
+                "SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(bookmarked), 0) FROM papers"
+            ).fetchone()
+        return Counts(papers, unread, bookmarked)
 
     def stats(self) -> Stats:
         with self._lock:

@@ -49,11 +49,15 @@ async def test_triage_with_n_b_r_u(sample_dir: Path) -> None:
         assert state(sample_dir, second) == (False, False)
         await pilot.press("u")  # undo the n
         assert state(sample_dir, first) == (False, False)
-        # The list shows the state: bold marker for unread, a star for bookmarks.
-        await pilot.press("b")
+        assert (app.counts.unread, app.counts.bookmarked) == (22, 0)
+        await pilot.press("r", "b")
+        assert (app.counts.unread, app.counts.bookmarked) == (21, 1) == (
+            app.library.store.count("unread"), app.library.store.count("bookmarked"))
+        # The list shows the state: the marker for unread, a star for bookmarks.
         await pilot.pause()
-        line = screen_lines(app)[1]
-        assert line.startswith("● ★ ") and second[:20] in line
+        lines = screen_lines(app)
+        assert lines[0].startswith("●   ") and first[:20] in lines[0]
+        assert lines[1].startswith("  ★ ") and second[:20] in lines[1]
 
 
 async def test_enter_opens_and_marks_read_and_space_pages(sample_dir: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,7 +29,7 @@ from textual.widgets import Footer, Input, Static
 from ..exports import export, to_markdown, write_atomically
 from ..library import FileReport, Library
 from ..models import Paper
-from ..store import RowCache, StateSnapshot, StoreError, View
+from ..store import Counts, RowCache, StateSnapshot, StoreError, View
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
@@ -121,6 +121,8 @@ class PaperReaderApp(App[None]):
         self.poll_interval = poll_interval
         #: Rows of the papers, fetched as the list draws them.
         self.rows = RowCache(self.library.store)
+        #: The status line's counts: read on (re)load, then kept by deltas.
+        self.counts = Counts(0, 0, 0)
         self.limit = PAGE
         self.similar_to: Paper | None = None
         self.undo_stack: list[UndoEntry] = []
@@ -187,7 +189,8 @@ class PaperReaderApp(App[None]):
         self._data_version = self.library.store.data_version()
         self.rows.clear()
         self._forget_results()
-        self.main_screen.set_class(self.library.store.count() == 0, "empty")
+        self.counts = self.library.store.counts()
+        self.main_screen.set_class(self.counts.papers == 0, "empty")
         self.refresh_results()
 
     @work(thread=True, exclusive=True, group="index")
@@ -294,7 +297,7 @@ class PaperReaderApp(App[None]):
 
     def _update_info(self) -> None:
         shown = len(self.query_one(PaperList).ids)
-        stats = self.library.store.stats()
+        counts = self.counts
         if self.similar_to is not None:
             what = f"{shown:,} similar papers"
         elif self.query.strip() and self.exact_total:
@@ -302,8 +305,8 @@ class PaperReaderApp(App[None]):
         elif self.query.strip():
             what = f"best {shown:,} matches (+ for more)"
         else:
-            what = f"{shown:,} of {stats.papers:,} papers"
-        status = f"{what} · {stats.unread:,} unread · {stats.bookmarked:,} bookmarked"
+            what = f"{shown:,} of {counts.papers:,} papers"
+        status = f"{what} · {counts.unread:,} unread · {counts.bookmarked:,} bookmarked"
         self.query_one("#list-status", Static).update(Text(status))
         sort = self.sort if (self.query.strip() or self.sort != "relevance") else "digest"
         parts = [self.view, f"sort: {sort}"]
@@ -483,6 +486,11 @@ class PaperReaderApp(App[None]):
         if changed:
             self.undo_stack.append(UndoEntry(label, changed))
             del self.undo_stack[:-100]
+            after = [
+                replace(s, read=s.read if read is None else read, bookmarked=s.bookmarked if bookmarked is None else bookmarked)
+                for s in changed
+            ]
+            self.counts.apply(changed, after)
         self._apply_states(ids, read=read, bookmarked=bookmarked)
 
     def _apply_states(self, ids: Iterable[str], *, read: bool | None = None, bookmarked: bool | None = None) -> None:
@@ -533,11 +541,14 @@ class PaperReaderApp(App[None]):
             return
         entry = self.undo_stack[-1]
         try:
+            now_state = {snap.id: snap for snap in self.library.store.snapshot([s.id for s in entry.snapshots])}
             self.library.store.restore_state(entry.snapshots)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
         self.undo_stack.pop()
+        restored = [snap for snap in entry.snapshots if snap.id in now_state]
+        self.counts.apply([now_state[snap.id] for snap in restored], restored)
         papers = self.query_one(PaperList)
         for snap in entry.snapshots:
             row = self.rows.get(snap.id)
