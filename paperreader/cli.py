@@ -23,6 +23,7 @@ from .library import FileReport, Library, LibraryError
 from .models import Paper
 from .paths import ENV_VAR, resolve_data_dir
 from .store import StoreError
+from .text import printable
 
 EXAMPLES = """\
 examples:
@@ -181,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str) -> None:
-    print(f"paperreader: {message}", file=sys.stderr)
+    print(f"paperreader: {printable(message)}", file=sys.stderr)
 
 
 def _color(stream: TextIO) -> bool:
@@ -226,7 +227,7 @@ def _print_json(items: list[dict[str, object]]) -> None:
 
 
 def _summary(report: FileReport) -> str:
-    name = str(report.path)
+    name = printable(str(report.path))
     if report.error:
         return f"{name}: {report.error}"
     if report.already_imported:
@@ -257,7 +258,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
             print(_summary(report))
         if not args.quiet:
             for warning in report.warnings:
-                print(f"  {report.path.name}: {warning}", file=sys.stderr)
+                print(f"  {printable(str(report.path))}: {warning}", file=sys.stderr)
 
     if show_progress:
         from rich.progress import Progress
@@ -316,7 +317,10 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
                 print("    …" + _emphasis(snippet.text, snippet.spans, color) + "…")
     if not outcome.hits:
         hint = f" Did you mean: {outcome.suggestion}" if outcome.suggestion else ""
-        print(f"No papers match {args.query!r}.{hint}", file=sys.stderr)
+        if library.store.count() == 0:
+            hint = " The library is empty: import digests with 'paperreader import PATH'."
+        shown = args.query if len(args.query) <= 80 else args.query[:79] + "…"
+        print(f"No papers match {printable(shown)!r}.{hint}", file=sys.stderr)
     elif not args.json and outcome.total > len(outcome.hits):
         print(f"({len(outcome.hits)} of {outcome.total} matches; --limit shows more)", file=sys.stderr)
     return 0
@@ -440,7 +444,7 @@ COMMANDS = {
 
 def _flush_notices(library: Library) -> None:
     for notice in library.notices:
-        print(f"paperreader: {notice}", file=sys.stderr)
+        _error(notice)
     library.notices.clear()
 
 

@@ -47,6 +47,8 @@ __all__ = ["SearchIndex", "SearchOutcome", "INDEX_VERSION", "SORTS", "highlight_
 INDEX_VERSION = 1
 
 _STATE_FILE = "paperreader-index.json"
+#: "Did you mean" is tried for queries of at most this many words.
+_SUGGEST_WORDS = 6
 #: Builds of this many papers or more use several writer processes (if allowed).
 _PARALLEL_FROM = 5_000
 
@@ -388,6 +390,10 @@ class SearchIndex:
 
     def _current_searcher(self) -> Searcher:
         """The cached searcher, refreshed if the index changed on disk."""
+        if self._searcher is not None and self._searcher.doc_count_all() == 0:
+            # Whoosh cannot refresh a searcher over an empty index: open anew.
+            self._searcher.close()
+            self._searcher = None
         if self._searcher is None:
             self._searcher = self._open().searcher()
             self._doc_ids = self._docnums = None
@@ -433,6 +439,8 @@ class SearchIndex:
         with self._lock:
             try:
                 searcher = self._current_searcher()
+                if searcher.doc_count_all() == 0:
+                    return outcome  # an empty library: nothing matches (Whoosh would raise)
                 query = self.parse(text)
                 doc_ids, docnums = self._id_maps(searcher)
                 mask_filter = None
@@ -469,6 +477,9 @@ class SearchIndex:
         """
         reader = searcher.reader()
         fixes: dict[tuple[int, int], str] = {}
+        leaves = [leaf for leaf in query.leaves() if type(leaf) is Term]
+        if len({(getattr(l, "startchar", None)) for l in leaves}) > _SUGGEST_WORDS:
+            return None  # each word costs a lexicon walk: no suggestions for long queries
         for leaf in query.leaves():
             start, end = getattr(leaf, "startchar", None), getattr(leaf, "endchar", None)
             if type(leaf) is not Term or leaf.field() not in ("title", "abstract") or start is None:
@@ -476,6 +487,8 @@ class SearchIndex:
             if (start, end) in fixes or (leaf.field(), leaf.text) in reader:
                 continue
             word = text[start:end].lower()
+            if len(word) > 40:
+                continue  # no word is that long; a fuzzy walk of it takes seconds
             # Whoosh ranks suggestions by frequency alone; prefer the closest
             # word, then the more frequent (the order suggest() gave).
             candidates = [c for name in ("abstract", "title") for c in searcher.corrector(name).suggest(word, limit=8)]
@@ -497,6 +510,8 @@ class SearchIndex:
         """Papers similar to ``paper`` (Whoosh's key-term expansion of its text)."""
         with self._lock:
             searcher = self._current_searcher()
+            if searcher.doc_count_all() == 0:
+                return []
             doc_ids, docnums = self._id_maps(searcher)
             docnum = docnums.get(paper.id)
             if docnum is None:

@@ -94,7 +94,17 @@ class Library:
             _secure_dir(data_dir)
         except OSError as error:
             raise LibraryError(f"{data_dir}: cannot create the data dir ({error.strerror or error})") from error
-        is_new = not (data_dir / DB_NAME).exists()
+        db_path = data_dir / DB_NAME
+        is_new = not db_path.exists() or db_path.stat().st_size == 0
+        if is_new and (data_dir / INDEX_NAME / "paperreader-index.json").exists():
+            # An index says a library lived here: never start over silently.
+            state = "empty" if db_path.exists() else "missing"
+            raise LibraryError(
+                f"{db_path}: the library database is {state}, but {data_dir / INDEX_NAME} shows this folder "
+                "held a library. Nothing was changed. Restore library.sqlite3 from a backup "
+                "(or import a JSON backup into a new data dir); to start a new library here, "
+                f"remove {data_dir / INDEX_NAME} first."
+            )
         try:
             self.store = Store.open(data_dir / DB_NAME)
         except StoreError as error:
@@ -196,6 +206,9 @@ class Library:
         """
         report = FileReport(path)
         try:
+            if not path.is_file():  # a device or a FIFO would be read forever
+                report.error = "not a regular file"
+                return report
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 report.error = f"too large for a digest ({size / 1e6:.0f} MB)"

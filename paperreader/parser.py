@@ -88,21 +88,46 @@ def decode_digest(data: bytes) -> tuple[str | None, list[str], str | None]:
             return data.decode("utf-16"), warnings, None
         except UnicodeDecodeError:
             return None, warnings, "not a text digest (binary data)"
-    if b"\x00" in data[:65536]:
+    nuls = data.count(b"\x00")
+    if nuls > max(2, len(data) // 1000):  # a stray NUL or two is damage, many are binary
         return None, warnings, "not a text digest (binary data)"
+    if nuls:
+        warnings.append(f"{nuls} NUL byte{'s' if nuls > 1 else ''} removed")
+        data = data.replace(b"\x00", b"")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-        warnings.append("not UTF-8: read as Latin-1 (Windows-1252)")
+        text, latin = _decode_lines(data)
+        warnings.append(
+            "not UTF-8: read as Latin-1 (Windows-1252)"
+            if latin == text.count("\n") + 1
+            else f"{latin} line{'s' if latin > 1 else ''} not UTF-8: read as Latin-1 (Windows-1252)"
+        )
     sample = text[:65536]
     controls = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f") or "\x7f" <= ch <= "\x9f")
     if sample and controls / len(sample) > 0.05:
         return None, warnings, "not a text digest (binary data)"
     return text, warnings, None
+
+
+def _decode_lines(data: bytes) -> tuple[str, int]:
+    """Decode line by line: UTF-8 where a line is UTF-8, else Windows-1252 (Latin-1).
+
+    One stray Latin-1 byte must not turn every other accented title of a UTF-8
+    file into mojibake (and new paper ids).  Returns the text and how many
+    lines were not UTF-8.
+    """
+    lines, latin = [], 0
+    for raw in data.split(b"\n"):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            latin += 1
+            try:
+                lines.append(raw.decode("cp1252"))
+            except UnicodeDecodeError:
+                lines.append(raw.decode("latin-1"))
+    return "\n".join(lines), latin
 
 
 @dataclass(slots=True)
@@ -301,8 +326,9 @@ def _merge(entries: list[_Entry], warnings: list[str]) -> list[ParsedPaper]:
         if len(seen) > 1:
             lines = ", ".join(str(e.line) for e in seen)
             warnings.append(f"{_short(seen[0].title)!r} appears {len(seen)} times (lines {lines}); kept once")
-        # Later pages and later dates win, as newer metadata does across digests.
-        newest = max(seen, key=lambda e: (e.digest, e.line))
+        # The first occurrence's words stay; metadata from later pages and dates
+        # wins, as it does across digests.
+        newest = seen[0]
         with_meta = [e for e in seen if e.meta is not None]
         meta = max(with_meta, key=lambda e: (e.digest, e.line)).meta if with_meta else _Metadata()
         papers.append(

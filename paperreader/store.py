@@ -299,9 +299,10 @@ class Store:
     def add(self, papers: Sequence[ParsedPaper], *, sha256: str, path: str, warnings: int) -> AddOutcome:
         """Add one parsed digest file's papers in one transaction.
 
-        New papers are inserted; known ones gain the new digest dates, and take
-        the new content and metadata when it comes from a digest at least as new
-        as the one they have (newer upvotes win).  User state is never touched.
+        New papers are inserted; known ones gain the new digest dates and keep
+        their title and abstract, and take the metadata (authors, organisation,
+        published, upvotes) of a digest at least as new as the one they have.
+        User state is never touched.
         """
         with self.transaction():
             cursor = self._db.execute(
@@ -345,7 +346,13 @@ class Store:
                 known.append(paper.id)
                 if newest >= old["meta_digest"]:
                     current = tuple(old[name] for name in _CONTENT)
-                    merged = tuple(v if v is not None else c for v, c in zip(values, current))
+                    # The title and abstract first stored stay (the same paper seen
+                    # again keeps the words the user read); newer metadata wins.
+                    merged = (
+                        current[0],
+                        current[1] or values[1],
+                        *(v if v is not None else c for v, c in zip(values[2:], current[2:])),
+                    )
                     if merged != current or newest != old["meta_digest"]:
                         self._db.execute(
                             "UPDATE papers SET title = ?, abstract = ?, authors = ?, organization = ?, "

@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 
-__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean"]
+__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean", "printable"]
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings
 # (ESC ] ... terminated by BEL or ST), and two-character escapes (ESC + one byte).
@@ -61,6 +61,17 @@ def clean_text(text: str) -> str:
 def is_clean(text: str) -> bool:
     """True if ``text`` holds no control character of any kind (C0, DEL, C1) nor bidi control."""
     return _STRIP.search(text) is None and not any(c < " " or "\x7f" <= c <= "\x9f" for c in text)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text from outside that is shown, not stored (a file name): controls become ``?``.
+
+    Like ``ls``, so the user still sees that something odd is in the name.
+    """
+    return _UNPRINTABLE.sub("?", text)
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

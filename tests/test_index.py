@@ -69,8 +69,8 @@ def test_prefix_fuzzy_field_boolean(lib: Library) -> None:
 def test_metadata_fields(lib: Library) -> None:
     assert found(lib, "upvotes:>10") == ["Protein Folding At The Edge"]
     assert found(lib, "published:2024") == ["Reward Models Disagree More Than We Think"]
-    # Tuesday repeats a Monday paper in other case: the newer digest's title wins.
-    assert set(found(lib, "digest:2025-03-11")) == {p.title for p in TUESDAY}
+    # Tuesday repeats a Monday paper in other case: the title first seen stays.
+    assert set(found(lib, "digest:2025-03-11")) == {p.title for p in TUESDAY[1:]} | {MONDAY[1].title}
     assert len(found(lib, "digest:2025-03-10")) == len(CORPUS + MONDAY)
 
 

@@ -38,6 +38,13 @@ def test_same_paper_in_two_digests(store: Store) -> None:
     assert store.stats().papers == 1 and store.stats().digests == 2
 
 
+def test_known_paper_keeps_its_words(store: Store) -> None:
+    store.add([parsed("Sparse Experts", "2025-03-10", abstract="First words.")], sha256="a", path="a", warnings=0)
+    store.add([parsed("SPARSE experts", "2025-03-11", upvotes=3, abstract="Other words.")], sha256="b", path="b", warnings=0)
+    (paper,) = store.papers()
+    assert (paper.title, paper.abstract, paper.upvotes) == ("Sparse Experts", "First words.", 3)
+
+
 def test_older_digest_does_not_override_newer_metadata(store: Store) -> None:
     store.add([parsed("Sparse Experts", "2025-03-11", upvotes=5)], sha256="b", path="b", warnings=0)
     store.add([parsed("Sparse Experts", "2025-03-10", upvotes=1, abstract="Old.")], sha256="a", path="a", warnings=0)

@@ -30,6 +30,7 @@ from ..exports import export, to_markdown, write_atomically
 from ..library import FileReport, Library
 from ..models import Paper
 from ..store import Counts, RowCache, StateSnapshot, StoreError, View
+from ..text import printable
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
@@ -596,22 +597,22 @@ class PaperReaderApp(App[None]):
         try:
             write_atomically(request.path, text)
         except OSError as error:
-            self.notify(f"Cannot write {request.path}: {error.strerror or error}", severity="error", markup=False)
+            self.notify(f"Cannot write {printable(str(request.path))}: {error.strerror or error}", severity="error", markup=False)
             return
-        self.notify(f"Exported {len(papers)} papers to {request.path}", markup=False)
+        self.notify(f"Exported {len(papers)} papers to {printable(str(request.path))}", markup=False)
 
     @work(exclusive=True, group="import")
     async def action_import(self) -> None:
         path = await self.push_screen_wait(ImportScreen())
         if path is not None:
-            progress = ProgressScreen(f"Importing {path.name}…")
+            progress = ProgressScreen(f"Importing {printable(path.name)}…")
             await self.push_screen(progress)
             self.import_paths(path, progress)
 
     @work(thread=True, exclusive=True, group="import-run")
     def import_paths(self, path: Path, progress: ProgressScreen) -> None:
         def file_done(report: FileReport, number: int, total: int) -> None:
-            self.call_from_thread(progress.advance, f"Importing {report.path.name}", number, total)
+            self.call_from_thread(progress.advance, f"Importing {printable(report.path.name)}", number, total)
 
         def indexing(done: int, total: int) -> None:
             self.call_from_thread(progress.advance, "Indexing…", done, total)
@@ -625,7 +626,7 @@ class PaperReaderApp(App[None]):
         failed = [r for r in reports if r.error]
         summary = f"Imported {len(reports) - len(failed)} of {len(reports)} files: {new} new papers."
         for report in failed[:5]:
-            summary += f"\n{report.path.name}: {report.error}"
+            summary += f"\n{printable(report.path.name)}: {report.error}"
         self.notify(summary, markup=False, severity="warning" if failed else "information", timeout=6)
         self.reload()
 
