@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from typing import TextIO
 from . import __version__
 from .library import FileReport, Library, LibraryError
 from .models import Paper
-from .paths import ENV_VAR, resolve_data_dir
+from .paths import DB_NAME, ENV_VAR, resolve_data_dir
 from .store import StoreError
 from .text import printable
 
@@ -112,7 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         "or not at all; a file imported before changes nothing. Exit 1 if any file failed "
         "(the others are still imported).",
     )
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH",
+        help="a digest file, a folder (every *.txt below it), or a JSON backup from 'export --format json --all'",
+    )
     p.add_argument(
         "--date",
         type=_date,
@@ -120,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day the digest was saved: gives the year to the page's date "
         "(default: the file's modification time)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the total")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing unless a file failed (for cron)")
 
     p = command(
         "search",
@@ -162,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("md", "csv", "json", "bibtex"), default="md", help="default: md")
     p.add_argument("--all", action="store_true", help="every paper, not only the bookmarked ones")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE, replacing it (default or '-': standard output)"
+    )
 
     command("reindex", "rebuild the search index from the library", "paperreader reindex")
     command(
@@ -179,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- output helpers -------------------------------------------------------------
+
+
+def _n(count: int, noun: str) -> str:
+    """``_n(1, "paper")`` is "1 paper", ``_n(2, "paper")`` "2 papers"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _error(message: str) -> None:
@@ -231,16 +242,16 @@ def _summary(report: FileReport) -> str:
     if report.error:
         return f"{name}: {report.error}"
     if report.already_imported:
-        return f"{name}: already imported ({report.known} papers), nothing changed"
+        return f"{name}: already imported ({_n(report.known, 'paper')}), nothing changed"
     if report.restored is not None:
         return (
-            f"{name}: backup of {report.new + report.known} papers ({report.new} new, {report.known} already known); "
-            f"{report.restored} read/bookmark state{'s' if report.restored != 1 else ''} restored"
+            f"{name}: backup of {_n(report.new + report.known, 'paper')} ({report.new} new, {report.known} already "
+            f"known); {_n(report.restored, 'read/bookmark state')} restored"
         )
     days = ", ".join(d.isoformat() for d in report.digests)
     text = f"{name}: {report.new} new, {report.known} already known (digest {days})"
     if report.warnings:
-        text += f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
+        text += f", {_n(len(report.warnings), 'warning')}"
     return text
 
 
@@ -282,11 +293,18 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     failed = [r for r in reports if r.error]
     new = sum(r.new for r in reports)
     known = sum(r.known for r in reports if not r.already_imported)
-    print(
-        f"Imported {len(reports) - len(failed)} of {len(reports)} files: {new} new papers, {known} already known"
-        + (f"; {len(failed)} failed" if failed else "")
-        + "."
-    )
+    skipped = sum(1 for r in reports if r.already_imported)
+    if not reports:
+        _error(f"no digest files (*.txt) found in {', '.join(printable(str(p)) for p in args.paths)}")
+        return 1
+    if not args.quiet or failed:  # -q: silent unless something failed (cron mails only then)
+        print(
+            f"Imported {len(reports) - len(failed) - skipped} of {_n(len(reports), 'file')}: "
+            f"{_n(new, 'new paper')}, {known} already known"
+            + (f"; {skipped} already imported before" if skipped else "")
+            + (f"; {len(failed)} failed" if failed else "")
+            + "."
+        )
     return 1 if failed else 0
 
 
@@ -364,7 +382,8 @@ def cmd_mark(library: Library, args: argparse.Namespace) -> int:
     field, value = next(iter(change.items()))
     changed = sum(1 for snap in before if getattr(snap, field) != value)
     verb = {"read": "read", "unread": "unread", "bookmark": "bookmarked", "unbookmark": "unbookmarked"}[args.action]
-    print(f"Marked {changed} paper{'s' if changed != 1 else ''} {verb}" + (f" ({len(ids) - changed} already were)." if changed < len(ids) else "."))
+    already = len(ids) - changed
+    print(f"Marked {_n(changed, 'paper')} {verb}" + (f" ({already} already {'was' if already == 1 else 'were'})." if already else "."))
     return 0
 
 
@@ -379,13 +398,13 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
         text = to_markdown(papers, heading="Papers" if args.all else "Bookmarked papers")
     else:
         text = export(papers, args.format)
-    if args.output is None:
+    if args.output is None or str(args.output) == "-":
         sys.stdout.write(text)
         return 0
     from .exports import write_atomically
 
     write_atomically(args.output, text)
-    print(f"Exported {len(papers)} paper{'s' if len(papers) != 1 else ''} to {args.output}", file=sys.stderr)
+    print(f"Exported {_n(len(papers), 'paper')} to {printable(str(args.output))}", file=sys.stderr)
     return 0
 
 
@@ -473,6 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command:
                 parser.error("--demo opens the reader; it takes no command")
             return run_demo()
+        if args.data_dir is not None and not args.data_dir.strip():
+            parser.error("--data-dir needs a folder")
         data_dir = resolve_data_dir(args.data_dir)
         if args.command is None:
             return run_tui(data_dir)
@@ -483,6 +504,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status
     except (LibraryError, StoreError) as error:
         _error(str(error))
+        return 1
+    except sqlite3.DatabaseError as error:
+        # Damage past the header shows only when a page is read.
+        _error(
+            f"{resolve_data_dir(args.data_dir) / DB_NAME}: the library database is damaged ({error}). "
+            "Run 'paperreader doctor'; restore it from a backup (a JSON export imported into a new data dir)."
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -168,10 +168,23 @@ def export(papers: Sequence[Paper], fmt: str) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a crash leaves no half file."""
+    """Write via a temporary file in the same folder, so a crash leaves no half file.
+
+    The file gets the mode an ordinary new file would (or keeps the one it had);
+    a missing folder is an error naming the folder, not the temporary file.
+    """
     path = path.expanduser()
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, "No such folder", str(path.parent))
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()

@@ -47,6 +47,8 @@ __all__ = ["SearchIndex", "SearchOutcome", "INDEX_VERSION", "SORTS", "highlight_
 INDEX_VERSION = 1
 
 _STATE_FILE = "paperreader-index.json"
+#: Catching up with this many papers or more takes long enough to say so.
+_TELL_CATCH_UP = 200
 #: "Did you mean" is tried for queries of at most this many words.
 _SUGGEST_WORDS = 6
 #: Builds of this many papers or more use several writer processes (if allowed).
@@ -243,8 +245,9 @@ class SearchIndex:
     def ensure(self, store: Any, progress: Callable[[int, int], None] | None = None) -> str | None:
         """Make the index match ``store``; return a notice if it had to be rebuilt.
 
-        Catching up with a few changed papers is silent; a rebuild (missing,
-        damaged, another library's or an older version's index) says why.
+        Catching up with a few changed papers is silent, with many it says so;
+        a rebuild (missing, damaged, another library's or an older version's
+        index) says why.
         """
         with self._process_lock():
             reason = self._problem(store)
@@ -252,13 +255,19 @@ class SearchIndex:
                 state = self._read_state()
                 rev = store.rev
                 changed = store.changed_since(int(state["rev"]))
+                behind = (
+                    f"the search index was {len(changed):,} papers behind the library (an interrupted "
+                    "import?); brought it up to date"
+                    if len(changed) >= _TELL_CATCH_UP
+                    else None
+                )
                 if self._worth_rebuilding(len(changed), store):
                     self._rebuild(store, progress)  # faster than updating most of it
-                    return None
+                    return behind
                 if changed:
                     self._write(changed, store.uuid, rev, progress)
                 if self._doc_count() == store.count():
-                    return None
+                    return behind
                 reason = "the search index did not match the library"
             count = self._rebuild(store, progress)
             return f"{reason}; rebuilt it from the library ({count:,} papers)"

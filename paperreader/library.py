@@ -170,8 +170,13 @@ class Library:
         findings: list[tuple[str, str]] = []
         problems = self.store.integrity_check()
         if problems:
-            findings.append(("problem", f"{self.store.path}: SQLite integrity check failed: {'; '.join(problems[:3])}. "
-                             "Restore it from a backup (paperreader import BACKUP.json into a new data dir)."))
+            first = " ".join(problems[0].split())
+            findings.append((
+                "problem",
+                f"{self.store.path}: the integrity check found {len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''} (first: {first[:120]}). Restore the library from a backup "
+                "(paperreader import BACKUP.json into a new data dir).",
+            ))
         else:
             findings.append(("ok", f"{self.store.path.name}: integrity check passed ({self.store.count():,} papers)"))
         with self._index_lock:
@@ -267,6 +272,13 @@ class Library:
     ) -> list[FileReport]:
         """Import files and folders; one index update at the end for all of them."""
         files, reports = find_digest_files(paths)
+        if files:
+            # Open the index first: it catches up with anything an interrupted
+            # run left (and says so), so that what follows is just this import.
+            try:
+                self.index(index_progress)
+            except Exception as error:  # noqa: BLE001 - the store is what matters; the index catches up later
+                self.notices.append(f"the search index could not be opened ({error}); it will catch up next time")
         for number, path in enumerate(files, 1):
             report = self.import_file(path, date=date)
             reports.append(report)
@@ -276,7 +288,7 @@ class Library:
             try:
                 with self._index_lock:
                     if self._index is None:
-                        self._open_index(index_progress)  # opening catches up with the store
+                        self._open_index(index_progress)
                     else:
                         self._index.update(self.store, index_progress)
             except Exception as error:  # noqa: BLE001 - the store has the papers; the index catches up later

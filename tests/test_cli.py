@@ -141,7 +141,7 @@ def test_export_formats(capsys, data_dir: Path, tmp_path: Path) -> None:
         elif fmt == "bibtex":
             assert text.count("@misc{") == len(HOSTILE)
     status, _, err = run(capsys, data_dir, "export", "-o", str(tmp_path / "no" / "such" / "dir.md"))
-    assert status == 1 and "No such file or directory" in err
+    assert status == 1 and f"{tmp_path / 'no' / 'such'}: No such folder" in err
 
 
 def test_reindex_and_help(capsys, data_dir: Path, digests: Path) -> None:

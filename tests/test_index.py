@@ -156,3 +156,18 @@ def test_more_like_this(lib: Library) -> None:
     titles = [p.title for p in lib.papers_for([h.id for h in hits])]
     assert paper.title not in titles
     assert titles[0] == "A Survey of Language Agents"
+
+
+def test_a_long_catch_up_is_told(library: Library, data_dir: Path, tmp_path: Path) -> None:
+    from .digests import synthetic_digests
+
+    library.index()
+    for path in synthetic_digests(tmp_path / "d", files=3, per_file=100):
+        library.import_file(path)  # stored, not indexed: as if the process died here
+    library.close()
+    with Library(data_dir) as reopened:
+        reopened.index()
+        assert reopened.notices == [
+            "the search index was 300 papers behind the library (an interrupted import?); brought it up to date"
+        ]
+        assert reopened.index().doc_count() == 300
