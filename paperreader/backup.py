@@ -55,7 +55,11 @@ def _text(value: Any) -> str | None:
 
 
 def _stamp(value: Any) -> str | None:
-    return value if isinstance(value, str) and _TIMESTAMP.match(value) else None
+    """A change's timestamp, if well-formed and not in the future (which would always win)."""
+    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+        return None
+    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    return value if value < tomorrow else None
 
 
 def parse_backup(data: bytes) -> Backup:

@@ -42,7 +42,7 @@ query language (Whoosh):
   "language model"         a phrase
   rl OR reinforcement      either; also AND, NOT, parentheses
   trans*                   a prefix
-  langauge~                fuzzy: up to two edits (langauge~1: one)
+  langauge~                fuzzy: up to two edits (term~1: at most one)
   title:diffusion          one field: title, abstract
   published:2024           published in 2024; also published:>2024-06
   upvotes:>10              metadata fields: upvotes, digest:2025-03-11
@@ -97,13 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str, example: str, description: str | None = None) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        sub = commands.add_parser(
             name,
             help=help,
             description=description or help,
             epilog=f"example:\n  {example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        # Also accepted after the command (paperreader stats --data-dir X).
+        sub.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="library folder")
+        return sub
 
     p = command(
         "import",
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         "list the library, newest digest first",
         "paperreader list --unread --digest 2025-03-11",
+        "List the library, newest digest first: one line per paper with its id, newest digest "
+        "date, * if bookmarked, • if unread, and its title.",
     )
     _add_view_options(p)
     p.add_argument(
@@ -356,9 +361,21 @@ def cmd_list(library: Library, args: argparse.Namespace) -> int:
 
 
 def _read_ids(tokens: Sequence[str]) -> list[str]:
+    """Ids from the arguments; ``-`` reads them from stdin (one per word, or --json output)."""
     ids: list[str] = []
     for token in tokens:
-        ids.extend(sys.stdin.read().split() if token == "-" else [token])
+        if token != "-":
+            ids.append(token)
+            continue
+        text = sys.stdin.read()
+        try:
+            items = json.loads(text) if text.lstrip().startswith("[") else None
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            ids.extend(str(item["id"]) for item in items if isinstance(item, dict) and "id" in item)
+        else:
+            ids.extend(text.split())
     return ids
 
 
@@ -366,8 +383,13 @@ def cmd_mark(library: Library, args: argparse.Namespace) -> int:
     tokens = _read_ids(args.ids)
     ids, unknown, ambiguous = library.store.resolve(tokens)
     if unknown or ambiguous:
+        short = [t for t in unknown if len(t.strip()) < 4]
+        unknown = [t for t in unknown if t not in short]
+        if short:
+            _error(f"too short to be an id (give 4 or more of its 10 characters): {', '.join(short[:10])}")
         if unknown:
-            _error(f"unknown id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            _error(f"unknown id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown[:10])}{more}")
         if ambiguous:
             _error(f"ambiguous id prefix{'es' if len(ambiguous) > 1 else ''}: {', '.join(ambiguous)}")
         _error("nothing was changed")
@@ -469,6 +491,9 @@ def _flush_notices(library: Library) -> None:
 
 def run_tui(data_dir: Path) -> int:
     """Open the reader; Textual is imported only here."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        _error("the reader needs a terminal; in scripts use the commands (paperreader --help)")
+        return 2
     from .tui.app import PaperReaderApp
 
     PaperReaderApp(data_dir).run()
@@ -477,8 +502,12 @@ def run_tui(data_dir: Path) -> int:
 
 def run_demo() -> int:
     """Open the reader on the bundled sample digests, in a throw-away data dir."""
+    import signal
+
     from .demo import build_demo_library
 
+    # A terminal closed under the demo sends SIGTERM: still remove its folder.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="paperreader-demo-") as tmp:
         build_demo_library(Path(tmp))
         return run_tui(Path(tmp))

@@ -107,14 +107,19 @@ def test_search(capsys, data_dir: Path, digests: Path) -> None:
 def test_mark_and_views(capsys, data_dir: Path, digests: Path, monkeypatch) -> None:
     run(capsys, data_dir, "import", str(digests))
     ids = [p["id"] for p in listing(capsys, data_dir)]
-    status, out, err = run(capsys, data_dir, "mark", "bookmark", ids[0], "deadbeef00", "zz")
-    assert status == 1 and "unknown ids: deadbeef00, zz" in err and "nothing was changed" in err
+    status, out, err = run(capsys, data_dir, "mark", "bookmark", ids[0], "deadbeef00", "notanid", "zz")
+    assert status == 1 and "unknown ids: deadbeef00, notanid" in err and "nothing was changed" in err
+    assert "too short to be an id (give 4 or more of its 10 characters): zz" in err
     assert listing(capsys, data_dir, "--bookmarked") == []
     assert run(capsys, data_dir, "mark", "bookmark", ids[0][:6])[0] == 0
     assert [p["id"] for p in listing(capsys, data_dir, "--bookmarked")] == [ids[0]]
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(ids[:3]) + "\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(ids[:2]) + "\n"))
     status, out, _ = run(capsys, data_dir, "mark", "read", "-")
-    assert status == 0 and "Marked 3 papers read" in out
+    assert status == 0 and "Marked 2 papers read" in out
+    # `search --json | mark -` works too: the ids are taken from the JSON.
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(listing(capsys, data_dir)[:3])))
+    status, out, _ = run(capsys, data_dir, "mark", "read", "-")
+    assert status == 0 and "Marked 1 paper read (2 already were)." in out
     assert len(listing(capsys, data_dir, "--unread")) == len(ids) - 3
     run(capsys, data_dir, "mark", "unread", ids[0])
     assert len(listing(capsys, data_dir, "--read")) == 2

@@ -16,7 +16,7 @@ import pytest
 
 from paperreader.cli import main
 from paperreader.library import Library
-from paperreader.store import Store, StoreError
+from paperreader.store import Store, StoreError, now
 
 from .digests import HOSTILE, MONDAY, TUESDAY, page, synthetic_digests, write
 
@@ -69,7 +69,7 @@ def test_restore_merges_newer_change_wins(capsys, tmp_path: Path) -> None:
     backup = json.loads((tmp_path / "backup.json").read_text())
     for item in backup:  # a change made elsewhere after the backup of here...
         if item["id"] == c:
-            item["read"], item["read_at"] = True, "2999-01-01T00:00:00.000Z"
+            item["read"], item["read_at"] = True, now()
     (tmp_path / "backup.json").write_text(json.dumps(backup))
     run(capsys, here, "import", str(tmp_path / "backup.json"))
     state = {p["id"]: (p["read"], p["bookmarked"]) for p in papers_json(capsys, here)}
@@ -115,6 +115,17 @@ def test_hostile_backup_is_cleaned(capsys, tmp_path: Path) -> None:
     assert paper["title"] == "Title red" and paper["abstract"] == "evil"
     assert (paper["authors"], paper["upvotes"], paper["read"], paper["bookmarked"]) == (None, None, False, True)
     assert paper["digests"] == ["2025-03-10"]
+
+
+def test_restore_ignores_changes_from_the_future(capsys, tmp_path: Path) -> None:
+    write(tmp_path / "d.txt", page("Mar 10", MONDAY[:1]))
+    run(capsys, tmp_path / "lib", "import", str(tmp_path / "d.txt"))
+    (paper,) = papers_json(capsys, tmp_path / "lib")
+    run(capsys, tmp_path / "lib", "mark", "bookmark", paper["id"])
+    backup = [{**paper, "bookmarked": False, "bookmarked_at": "2999-01-01T00:00:00.000Z"}]
+    write(tmp_path / "b.json", json.dumps(backup))
+    run(capsys, tmp_path / "lib", "import", str(tmp_path / "b.json"))
+    assert papers_json(capsys, tmp_path / "lib")[0]["bookmarked"] is True
 
 
 # -- doctor -----------------------------------------------------------------------------
