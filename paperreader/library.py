@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -168,7 +169,10 @@ class Library:
         from .index import SearchIndex
 
         findings: list[tuple[str, str]] = []
-        problems = self.store.integrity_check()
+        try:
+            problems = self.store.integrity_check()
+        except sqlite3.DatabaseError as error:
+            problems = [str(error)]
         if problems:
             first = " ".join(problems[0].split())
             findings.append((
@@ -182,8 +186,11 @@ class Library:
         with self._index_lock:
             if self._index is None:
                 self._index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
-            reason = self._index.check(self.store)
-            if reason is None:
+            # A damaged library cannot tell what the index should hold: leave it be.
+            reason = None if problems else self._index.check(self.store)
+            if problems:
+                findings.append(("problem", f"{INDEX_NAME}/: not checked until the library is restored"))
+            elif reason is None:
                 findings.append(("ok", f"{INDEX_NAME}/: the search index matches the library"))
             else:
                 count = self._index.rebuild(self.store)

@@ -227,8 +227,8 @@ class Store:
             db.close()
             raise StoreError(
                 f"{path}: the library database is damaged or not a database ({error}). "
-                "Nothing was changed. Restore it from a backup (paperreader export --format json --all), "
-                "or move it away to start a new library."
+                "Nothing was changed. Restore it from a backup (import a JSON backup into a new data dir: "
+                "paperreader --data-dir NEW import BACKUP.json), or move it away to start a new library."
             ) from error
         return store
 

@@ -254,3 +254,26 @@ async def test_reader_and_cli_at_once(sample_dir: Path, tmp_path: Path) -> None:
         assert first in library.store.ids("bookmarked") and library.store.count("bookmarked") == 2
         hits = library.papers_for([h.id for h in library.search("quantized").hits])
         assert TUESDAY[1].title in [p.title for p in hits]  # the CLI's import reached the index
+
+
+@pytest.mark.parametrize("damage", ["truncate", "scribble"])
+def test_damaged_library_is_a_clear_error(capsys, tmp_path: Path, damage: str) -> None:
+    data = tmp_path / "lib"
+    synthetic_digests(tmp_path / "d", files=4, per_file=100)
+    run(capsys, data, "import", str(tmp_path / "d"))
+    db = data / "library.sqlite3"
+    with Store.open(db) as store:  # fold the WAL into the file, as a clean exit does
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    content = db.read_bytes()
+    if damage == "truncate":
+        db.write_bytes(content[: len(content) // 2])
+    else:
+        db.write_bytes(content[:8192] + bytes(random.Random(1).randrange(256) for _ in range(len(content) - 8192)))
+    for command in (["stats"], ["list", "--json"], ["export", "--all", "--format", "json"], ["search", "model"]):
+        status, out, err = run(capsys, data, *command)
+        assert status == 1, command
+        assert f"{db}: the library database is damaged" in err or f"{db}:" in err, (command, err)
+        assert "Traceback" not in err and out == ""
+    status, out, err = run(capsys, data, "doctor")
+    # Either the library cannot even be opened (one line naming it), or doctor reports it.
+    assert status == 1 and (out.startswith(f"problem  {db}:") or f"paperreader: {db}: the library database is damaged" in err)
