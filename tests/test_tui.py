@@ -283,3 +283,18 @@ async def test_sizes(sample_dir: Path, size: tuple[int, int]) -> None:
         await settle(pilot)
         lines = screen_lines(app)
         assert lines[0].startswith("●") and lines[0].rstrip().endswith(("11-12", "2025-11-12"))
+
+
+async def test_a_failing_worker_is_reported_not_fatal(sample_dir: Path, monkeypatch) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("database disk image is malformed")
+
+        monkeypatch.setattr(app.library, "search", broken)
+        await pilot.press("slash", *"robot")
+        await settle(pilot)
+        assert app.is_running
+        assert any("database disk image is malformed" in str(n.message) for n in app._notifications)

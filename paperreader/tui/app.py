@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 from textual.widgets import Footer, Input, Static
 
 from ..exports import export, to_markdown, write_atomically
@@ -194,7 +195,7 @@ class PaperReaderApp(App[None]):
         self.main_screen.set_class(self.counts.papers == 0, "empty")
         self.refresh_results()
 
-    @work(thread=True, exclusive=True, group="index")
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def prepare_index(self) -> None:
         """Open the index (catching up or rebuilding it) before the first query needs it."""
 
@@ -206,6 +207,13 @@ class PaperReaderApp(App[None]):
         for notice in self.library.notices:
             self.call_from_thread(self.notify, notice, markup=False)
         self.library.notices.clear()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed (a damaged library, a full disk) says so; the reader stays."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            if isinstance(self.screen, ProgressScreen):
+                self.screen.dismiss()  # the import's progress dialog
+            self.notify(f"{event.worker.name}: {event.worker.error}", severity="error", markup=False, timeout=10)
 
     def _poll_store(self) -> None:
         """Pick up changes another process (an import, the CLI) committed."""
@@ -233,7 +241,7 @@ class PaperReaderApp(App[None]):
             return
         self.compute_results(self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to)
 
-    @work(thread=True, exclusive=True, group="results")
+    @work(thread=True, exclusive=True, group="results", exit_on_error=False)
     def compute_results(
         self, token: int, query: str, view: View, digest: dt.date | None, sort: str, limit: int, similar: Paper | None
     ) -> None:
@@ -609,7 +617,7 @@ class PaperReaderApp(App[None]):
             await self.push_screen(progress)
             self.import_paths(path, progress)
 
-    @work(thread=True, exclusive=True, group="import-run")
+    @work(thread=True, exclusive=True, group="import-run", exit_on_error=False)
     def import_paths(self, path: Path, progress: ProgressScreen) -> None:
         def file_done(report: FileReport, number: int, total: int) -> None:
             self.call_from_thread(progress.advance, f"Importing {printable(report.path.name)}", number, total)
