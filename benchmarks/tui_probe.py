@@ -86,7 +86,10 @@ async def probe(data_dir: Path, spawned: float) -> dict[str, object]:
                 marks.clear()
                 t = time.perf_counter()
                 app.query = query
+                deadline = time.perf_counter() + 60
                 while "frame" not in marks:
+                    if time.perf_counter() > deadline:  # a query that fails never draws: say so
+                        raise SystemExit(f"no results drawn for {query!r} within 60 s")
                     await asyncio.sleep(0.0005)
                 latencies.setdefault(query, []).append(marks["frame"] - t)
         PaperList.set_rows = set_rows  # type: ignore[method-assign]

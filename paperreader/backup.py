@@ -1,8 +1,12 @@
-"""Reading a JSON backup (``paperreader export --format json --all``) back in.
+"""The JSON backup: writing it (``paperreader backup``) and reading it back in.
 
-A backup is the array that ``--json`` prints (or an object with a ``papers``
-array).  It comes from a file, so it is as untrusted as a digest: every field
-is checked and cleaned, ids are recomputed from titles, and anything odd is a
+A backup is an object with a ``papers`` array (each paper as ``--json`` prints
+it, with its read/bookmark state, tags and note and their timestamps) and a
+``views`` array (the saved views).  The plain array that ``export --format
+json`` writes is read too (papers and state, no views).
+
+A backup comes from a file, so it is as untrusted as a digest: every field is
+checked and cleaned, ids are recomputed from titles, and anything odd is a
 warning, never an exception.
 """
 
@@ -12,13 +16,19 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .models import ParsedPaper
+from .models import STATES, Paper, ParsedPaper, SavedView
 from .store import StateSnapshot
-from .text import clean_text, paper_id
+from .text import clean_note, clean_text, normalize_tag, paper_id
 
-__all__ = ["Backup", "parse_backup", "looks_like_json"]
+__all__ = ["Backup", "parse_backup", "looks_like_json", "backup_json", "FORMAT_NAME"]
+
+#: Marks a file as a paperreader backup (and its shape's version).
+FORMAT_NAME = "paperreader-backup"
+#: Notes are free text, but not books.
+MAX_NOTE = 100_000
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
@@ -27,6 +37,7 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 class Backup:
     papers: list[ParsedPaper] = field(default_factory=list)
     states: list[StateSnapshot] = field(default_factory=list)
+    views: list[SavedView] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -54,12 +65,56 @@ def _text(value: Any) -> str | None:
     return clean_text(value) if isinstance(value, str) else None
 
 
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def _stamp(value: Any) -> str | None:
     """A change's timestamp, if well-formed and not in the future (which would always win)."""
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
         return None
     tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
     return value if value < tomorrow else None
+
+
+def backup_json(papers: Iterable[Paper], views: Iterable[SavedView], *, created_at: str) -> Iterator[str]:
+    """The backup document, in pieces (a library of 100,000 papers is not built in memory at once)."""
+    yield f'{{\n  "format": "{FORMAT_NAME}",\n  "version": 1,\n  "created_at": {json.dumps(created_at)},\n'
+    yield '  "views": ' + json.dumps([view.to_json() for view in views], ensure_ascii=False) + ',\n  "papers": ['
+    for number, paper in enumerate(papers):
+        yield ("," if number else "") + "\n    " + json.dumps(paper.to_json(), ensure_ascii=False)
+    yield "\n  ]\n}\n"
+
+
+def _note(value: Any) -> str:
+    return clean_note(value[:MAX_NOTE]) if isinstance(value, str) else ""
+
+
+def _views(items: Any, backup: Backup) -> None:
+    if items is None:
+        return
+    if not isinstance(items, list):
+        backup.warnings.append("'views' is not a list; no saved views restored")
+        return
+    for number, item in enumerate(items, 1):
+        name = _text(item.get("name")) if isinstance(item, dict) else None
+        if not name or not isinstance(item, dict):
+            backup.warnings.append(f"view {number}: no name; skipped")
+            continue
+        state = item.get("state") if item.get("state") in STATES else "all"
+        digest = item.get("digest")
+        if digest != "newest":
+            digest = (_date(digest) or None) and digest
+        backup.views.append(
+            SavedView(
+                name[:80],
+                _text(item.get("query")) or "",
+                state,
+                digest,
+                _stamp(item.get("created_at")),
+                _stamp(item.get("updated_at")),
+            )
+        )
 
 
 def parse_backup(data: bytes) -> Backup:
@@ -70,6 +125,8 @@ def parse_backup(data: bytes) -> Backup:
         backup.error = f"not a paperreader backup (invalid JSON: {error})"
         return backup
     items = document.get("papers") if isinstance(document, dict) else document
+    if isinstance(document, dict):
+        _views(document.get("views"), backup)
     if not isinstance(items, list):
         backup.error = "not a paperreader backup (expected a list of papers)"
         return backup
@@ -104,6 +161,10 @@ def parse_backup(data: bytes) -> Backup:
                 _stamp(item.get("read_at")),
                 item.get("bookmarked") is True,
                 _stamp(item.get("bookmarked_at")),
+                tuple(sorted({t for t in map(normalize_tag, _strings(item.get("tags"))) if t})),
+                _stamp(item.get("tags_at")),
+                _note(item.get("note")),
+                _stamp(item.get("note_at")),
             )
         )
     # A title twice: the later entry wins (one paper, one state).
@@ -112,6 +173,6 @@ def parse_backup(data: bytes) -> Backup:
         backup.warnings.append(f"{len(backup.papers) - len(unique)} repeated papers kept once")
     backup.papers = [paper for paper, _ in unique.values()]
     backup.states = [state for _, state in unique.values()]
-    if not backup.papers:
+    if not backup.papers and not backup.views:
         backup.error = "no papers found in the backup"
     return backup

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, index, qparser
+from whoosh import classify, highlight, index, qparser
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.query import Every, FuzzyTerm, Query, Term
 from whoosh.reading import IndexReader
@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["SearchIndex", "SearchOutcome", "INDEX_VERSION", "SORTS", "highlight_text"]
 
 #: Bumped whenever the schema or analysis changes: an older index is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 _STATE_FILE = "paperreader-index.json"
 #: Catching up with this many papers or more takes long enough to say so.
@@ -67,7 +67,32 @@ SCHEMA = Schema(
     upvotes=NUMERIC(int, bits=32, sortable=True),
     last_digest=ID(sortable=True),
     title_key=ID(sortable=True),
+    # The user's own words: tags (tag:rl) and the note, found by the filter too.
+    # TEXT, not KEYWORD: a phrase query over the default fields needs positions in each.
+    tag=TEXT(analyzer=SpaceSeparatedTokenizer() | LowercaseFilter(), phrase=True),
+    note=TEXT(analyzer=_ANALYZER, phrase=True),
 )
+
+#: The words of the genre: every abstract of the field uses them, so they are
+#: never a day's topic (as stems, the way the index holds them).
+_GENRE_STEMS = frozenset(
+    token.text
+    for token in _ANALYZER(
+        """
+    model method approach propose result show perform performance task data dataset use using base based via
+    our us new work paper study pre large learn learning train training improve achieve existing evaluate
+    experiment demonstrate framework state art significant significantly outperform introduce novel also
+    however can may well such while both across first present effective effectively ability
+    these their which into where only during find provide recent available code https github com
+    specific general extensive design challenge challenges other more most than through each how what
+    different over under without within between many several various
+    """
+    )
+)
+
+#: Fields a plain word is looked up in, with their weights (titles count most;
+#: a tag the user gave is a strong signal too).
+_DEFAULT_FIELDS = {"title": 3.0, "abstract": 1.0, "note": 1.0, "tag": 2.0}
 
 #: Sort name -> (field, reverse); "relevance" is Whoosh's BM25F score.
 SORTS: dict[str, tuple[str, bool] | None] = {
@@ -102,6 +127,8 @@ def _document(paper: Paper) -> dict[str, Any]:
         "digest": " ".join(d.isoformat() for d in paper.digests),
         "last_digest": paper.last_digest.isoformat() if paper.digests else "",
         "title_key": normalize_title(paper.title)[:200],
+        "tag": " ".join(paper.tags),
+        "note": paper.note,
     }
     if paper.published is not None:
         doc["published"] = dt.datetime.combine(paper.published, dt.time())
@@ -204,7 +231,7 @@ class SearchIndex:
         # Titles weigh three times as much as abstracts (applied at query time:
         # the schema's field_boost does not reach BM25F scores in this Whoosh).
         self._parser = qparser.MultifieldParser(
-            ["title", "abstract"], SCHEMA, fieldboosts={"title": 3.0}, group=qparser.AndGroup
+            list(_DEFAULT_FIELDS), SCHEMA, fieldboosts=_DEFAULT_FIELDS, group=qparser.AndGroup
         )
         self._parser.add_plugin(_FuzzyTermPlugin())
         self._parser.add_plugin(qparser.GtLtPlugin())
@@ -533,6 +560,50 @@ class SearchIndex:
             )
             return _hits(results, doc_ids, scored=True)
 
+    def key_terms(self, texts: Iterable[str], *, top: int = 8) -> list[str]:
+        """The words that set ``texts`` (one digest's papers) apart: its topics.
+
+        Whoosh's key-term expansion (the Bo1 model) weighs each term against
+        its frequency in the whole library, so words every abstract uses sink
+        and the day's topics rise.  Repeats within one paper count by their
+        square root, so one abstract saying a word twenty times does not make
+        it the day's topic; words of
+        the genre itself ("propose", "results") and of no topic ("these") are dropped.
+        Whoosh's terms are stems ("diffus"): each is shown as the word the
+        papers use most for it ("diffusion"), which the filter also finds.
+        """
+        texts = [text for text in texts if text.strip()]
+        with self._lock:
+            searcher = self._current_searcher()
+            if searcher.doc_count_all() == 0 or not texts:
+                return []
+            expander = classify.Expander(searcher.reader(), "abstract", model=classify.Bo1Model)
+            surfaces: dict[str, dict[str, int]] = {}
+            for text in texts:
+                counts: dict[str, float] = {}
+                for token in _ANALYZER(text, chars=True):
+                    word = text[token.startchar : token.endchar].lower()
+                    forms = surfaces.setdefault(token.text, {})
+                    forms[word] = forms.get(word, 0) + 1
+                    counts[token.text] = counts.get(token.text, 0.0) + 1.0
+                # Within a paper, repeats count less (square root): one abstract
+                # saying a word twenty times does not make it the day's topic.
+                expander.add(
+                    (stem, count**0.5) for stem, count in counts.items() if stem not in _GENRE_STEMS and stem.isalpha()
+                )
+            ranked = expander.expanded_terms(top * 3)
+        words: list[str] = []
+        for stem, _weight in ranked:
+            if len(stem) < 3 or stem.isdigit():
+                continue  # numbers and fragments are not topics
+            forms = surfaces[stem]
+            word = max(forms.items(), key=lambda item: (item[1], -len(item[0])))[0]
+            if word not in words:
+                words.append(word)
+            if len(words) == top:
+                break
+        return words
+
     def doc_count(self) -> int:
         with self._lock:
             return self._doc_count()
@@ -559,7 +630,7 @@ def _terms(query: Query, searcher: Searcher) -> dict[str, frozenset[str]]:
         return {}
     terms: dict[str, frozenset[str]] = {}
     reader = searcher.reader()
-    for name in ("title", "abstract"):
+    for name in ("title", "abstract", "note"):
         # One field per call: Whoosh's existing_terms() without a field name
         # reuses its loop variable and drops every field after the first.
         found = query.existing_terms(reader, fieldname=name, expand=True)

@@ -14,16 +14,16 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from .backup import looks_like_json, parse_backup
 from .models import Paper
 from .parser import parse_digest
 from .paths import DB_NAME, INDEX_NAME
-from .store import Store, StoreError, View
+from .store import Store, StoreError, View, now
 
 if TYPE_CHECKING:  # Whoosh is imported only by commands that search.
     from .index import SearchIndex, SearchOutcome
@@ -52,6 +52,8 @@ class FileReport:
     already_imported: bool = False
     #: For a JSON backup: how many read/bookmark states it restored.
     restored: int | None = None
+    #: For a JSON backup: how many saved views it held.
+    views: int = 0
 
     @property
     def ok(self) -> bool:
@@ -261,12 +263,13 @@ class Library:
             report.error = backup.error
             return report
         try:
-            outcome, report.restored = self.store.restore(backup.papers, backup.states)
+            outcome, report.restored = self.store.restore(backup.papers, backup.states, backup.views)
         except Exception as error:  # noqa: BLE001 - reported; the transaction rolled back
             report.error = f"not restored: {error}"
             return report
         report.new, report.known, report.updated = len(outcome.new), len(outcome.known), len(outcome.updated)
         report.digests = sorted({d for p in backup.papers for d in p.digests})
+        report.views = len(backup.views)
         return report
 
     def import_paths(
@@ -310,15 +313,47 @@ class Library:
         *,
         view: View = "all",
         digest: dt.date | None = None,
+        tags: Sequence[str] = (),
         limit: int | None = 1000,
         sort: str = "relevance",
         count: bool = False,
     ) -> SearchOutcome:
-        """Ranked search restricted to a view and/or a digest date."""
+        """Ranked search restricted to a view, a digest date and/or tags."""
         allowed = None
-        if view != "all" or digest is not None:
-            allowed = set(self.store.ids(view, digest=digest))
+        if view != "all" or digest is not None or tags:
+            allowed = set(self.store.ids(view, digest=digest, tags=tags))
         return self.index().search(query, allowed=allowed, limit=limit, sort=sort, count=count)
+
+    def update_index(self) -> None:
+        """Bring an open index up to date with the store (after tags or a note changed).
+
+        An index not opened yet catches up when it is opened, so this is cheap
+        for commands that never search.
+        """
+        with self._index_lock:
+            if self._index is not None:
+                self._index.update(self.store)
+
+    def topics(self, digest: dt.date, *, top: int = 8) -> list[str]:
+        """The key terms of one digest: what its papers are about, compared with the library."""
+        texts = [f"{title}. {abstract}" for title, abstract in self.store.digest_text(digest)]
+        return self.index().key_terms(texts, top=top)
+
+    def write_backup(self, handle: TextIO) -> int:
+        """Write the whole library as a JSON backup; returns the number of papers."""
+        from .backup import backup_json
+
+        count = 0
+
+        def papers() -> Iterator[Paper]:
+            nonlocal count
+            for paper in self.store.iter_papers():
+                count += 1
+                yield paper
+
+        for chunk in backup_json(papers(), self.store.views(), created_at=now()):
+            handle.write(chunk)
+        return count
 
     def papers_for(self, ids: Sequence[str]) -> list[Paper]:
         """Papers in the order of ``ids`` (as ranked by a search)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-__all__ = ["ParsedPaper", "ParseResult", "Paper", "Snippet", "SearchHit", "Stats"]
+__all__ = ["ParsedPaper", "ParseResult", "Paper", "Snippet", "SearchHit", "Stats", "SavedView", "DigestDay", "STATES"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,12 @@ class Paper:
     read_at: str | None = None
     bookmarked_at: str | None = None
     added_at: str | None = None
+    #: The user's labels, sorted; and when they last changed (for merging backups).
+    tags: tuple[str, ...] = ()
+    tags_at: str | None = None
+    #: The user's free-text note ("" if none), and when it last changed.
+    note: str = ""
+    note_at: str | None = None
 
     @property
     def last_digest(self) -> dt.date:
@@ -96,6 +102,10 @@ class Paper:
             "read_at": self.read_at,
             "bookmarked_at": self.bookmarked_at,
             "added_at": self.added_at,
+            "tags": list(self.tags),
+            "tags_at": self.tags_at,
+            "note": self.note,
+            "note_at": self.note_at,
         }
 
 
@@ -125,3 +135,59 @@ class Stats:
     sources: int
     newest_digest: dt.date | None
     oldest_digest: dt.date | None
+
+
+#: The read/bookmark states a list or a saved view can be restricted to.
+STATES = ("all", "unread", "read", "bookmarked")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedView:
+    """A named filter: a query, a state and a digest, e.g. "RL, unread".
+
+    ``digest`` is None (every digest), ``"newest"`` (whichever digest is the
+    newest when the view is opened: "Today") or an ISO date.
+    """
+
+    name: str
+    query: str = ""
+    state: str = "all"
+    digest: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def describe(self) -> str:
+        """What it filters, in words: ``"reinforcement learning" · unread · newest digest``."""
+        parts = [repr(self.query) if self.query else "every paper"]
+        if self.state != "all":
+            parts.append(self.state)
+        if self.digest == "newest":
+            parts.append("newest digest")
+        elif self.digest:
+            parts.append(f"digest {self.digest}")
+        return " · ".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "query": self.query,
+            "state": self.state,
+            "digest": self.digest,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDay:
+    """One digest date as the digests screen and ``stats`` show it."""
+
+    date: dt.date
+    papers: int
+    unread: int
+    bookmarked: int
+
+    @property
+    def triaged(self) -> float:
+        """The share of its papers that are read (0.0 to 1.0)."""
+        return (self.papers - self.unread) / self.papers if self.papers else 1.0

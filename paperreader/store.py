@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .models import Paper, ParsedPaper, Stats
+from .models import STATES, DigestDay, Paper, ParsedPaper, SavedView, Stats
 
 __all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Which papers a listing or a search is restricted to.
 View = Literal["all", "unread", "read", "bookmarked"]
@@ -54,7 +54,10 @@ CREATE TABLE IF NOT EXISTS papers (
     read          INTEGER NOT NULL DEFAULT 0,
     read_at       TEXT,
     bookmarked    INTEGER NOT NULL DEFAULT 0,
-    bookmarked_at TEXT
+    bookmarked_at TEXT,
+    note          TEXT NOT NULL DEFAULT '',
+    note_at       TEXT,
+    tags_at       TEXT              -- when the paper's tags last changed
 );
 CREATE INDEX IF NOT EXISTS papers_last_digest ON papers (last_digest DESC, id);
 CREATE INDEX IF NOT EXISTS papers_rev ON papers (rev);
@@ -74,13 +77,41 @@ CREATE TABLE IF NOT EXISTS appearances (
     PRIMARY KEY (paper_id, digest)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS appearances_digest ON appearances (digest);
+CREATE TABLE IF NOT EXISTS tags (
+    paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    tag      TEXT NOT NULL,
+    PRIMARY KEY (paper_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_tag ON tags (tag);
+CREATE TABLE IF NOT EXISTS views (
+    name       TEXT PRIMARY KEY,
+    query      TEXT NOT NULL DEFAULT '',
+    state      TEXT NOT NULL DEFAULT 'all',
+    digest     TEXT,                -- NULL (every digest), 'newest' or an ISO date
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
+
+#: Schema changes from one version to the next, run in order inside the
+#: opening transaction (the tables above are created IF NOT EXISTS already).
+_UPGRADES: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE papers ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE papers ADD COLUMN note_at TEXT",
+        "ALTER TABLE papers ADD COLUMN tags_at TEXT",
+    ),
+}
+
+#: A paper's tags as one space-separated, sorted string (tags hold no spaces).
+_TAGS_OF = "(SELECT group_concat(tag, ' ') FROM (SELECT tag FROM tags t WHERE t.paper_id = {p}.id ORDER BY tag))"
 
 _PAPER_COLUMNS = (
     "p.id, p.title, p.abstract, p.authors, p.organization, p.published, p.upvotes, "
-    "p.read, p.bookmarked, p.read_at, p.bookmarked_at, p.added_at, "
+    "p.read, p.bookmarked, p.read_at, p.bookmarked_at, p.added_at, p.note, p.note_at, p.tags_at, "
     "(SELECT group_concat(digest, ' ') FROM "
-    "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests"
+    "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests, "
+    f"{_TAGS_OF.format(p='p')} AS tags"
 )
 
 #: The content columns a newer digest may replace, in this order.
@@ -112,6 +143,10 @@ class StateSnapshot:
     read_at: str | None
     bookmarked: bool
     bookmarked_at: str | None
+    tags: tuple[str, ...] = ()
+    tags_at: str | None = None
+    note: str = ""
+    note_at: str | None = None
 
 
 @dataclass(slots=True)
@@ -140,6 +175,8 @@ class Row:
     upvotes: int | None
     last_digest: str
     published: str | None
+    tags: tuple[str, ...] = ()
+    has_note: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +218,10 @@ def _paper(row: sqlite3.Row) -> Paper:
         read_at=row["read_at"],
         bookmarked_at=row["bookmarked_at"],
         added_at=row["added_at"],
+        tags=tuple((row["tags"] or "").split()),
+        tags_at=row["tags_at"],
+        note=row["note"],
+        note_at=row["note_at"],
     )
 
 
@@ -247,6 +288,11 @@ class Store:
                 raise sqlite3.DatabaseError(
                     f"written by a newer paperreader (schema {version}, this one knows {SCHEMA_VERSION})"
                 )
+            else:
+                for target in range(int(version) + 1, SCHEMA_VERSION + 1):
+                    for statement in _UPGRADES.get(target, ()):
+                        self._db.execute(statement)
+                    self._set_meta("schema_version", str(target))
 
     def close(self) -> None:
         with self._lock:
@@ -376,17 +422,28 @@ class Store:
             self._set_meta("rev", str(rev))
         return new, known, updated
 
-    def restore(self, papers: Sequence[ParsedPaper], states: Sequence[StateSnapshot]) -> tuple[AddOutcome, int]:
-        """Merge a backup in one transaction: its papers, then its user state.
+    def restore(
+        self, papers: Sequence[ParsedPaper], states: Sequence[StateSnapshot], views: Sequence[SavedView] = ()
+    ) -> tuple[AddOutcome, int]:
+        """Merge a backup in one transaction: its papers, its user state, its saved views.
 
-        For read and for bookmarked separately, the newer change wins: a state
-        is taken from the backup only if its timestamp is later than the one
-        here.  Returns the papers' outcome and how many states were taken.
+        For read, bookmarked, tags and note separately, the newer change wins:
+        a state is taken from the backup only if its timestamp is later than
+        the one here; so is a saved view of the same name.  Returns the papers'
+        outcome and how many states (and views) were taken.
         """
         taken = 0
         with self.transaction():
+            mine = {view.name: view for view in self.views()}
+            for view in views:
+                here = mine.get(view.name)
+                if here is None or (view.updated_at or "") > (here.updated_at or ""):
+                    self._db.execute("DELETE FROM views WHERE name = ?", (view.name,))
+                    self._insert_view(view)
+                    taken += here is None or here != view
             new, known, updated = self._merge(papers, None)
             current = {snap.id: snap for snap in self.snapshot([s.id for s in states])}
+            retagged: list[str] = []
             for state in states:
                 here = current.get(state.id)
                 if here is None:
@@ -406,6 +463,19 @@ class Store:
                         (int(state.bookmarked), state.bookmarked_at, state.id),
                     )
                     taken += state.bookmarked != here.bookmarked
+                if state.tags_at and (here.tags_at is None or state.tags_at > here.tags_at):
+                    if state.tags != here.tags:
+                        self._write_tags(state.id, state.tags, state.tags_at)
+                        retagged.append(state.id)
+                        taken += 1
+                if state.note_at and (here.note_at is None or state.note_at > here.note_at):
+                    if state.note != here.note:
+                        self._db.execute(
+                            "UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (state.note, state.note_at, state.id)
+                        )
+                        retagged.append(state.id)
+                        taken += 1
+            self._bump(retagged)
         return AddOutcome(new, known, updated, 0), taken
 
     def _rows_by_id(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
@@ -431,9 +501,12 @@ class Store:
                     found[row["id"]] = _paper(row)
         return found
 
-    def _where(self, view: View, digest: dt.date | None) -> tuple[str, list[object]]:
+    def _where(self, view: View, digest: dt.date | None, tags: Sequence[str] = ()) -> tuple[str, list[object]]:
         clauses: list[str] = []
         params: list[object] = []
+        for tag in tags:  # every tag given must be on the paper
+            clauses.append("p.id IN (SELECT paper_id FROM tags WHERE tag = ?)")
+            params.append(tag)
         if view == "unread":
             clauses.append("p.read = 0")
         elif view == "read":
@@ -450,12 +523,16 @@ class Store:
         view: View = "all",
         *,
         digest: dt.date | None = None,
+        tags: Sequence[str] = (),
         order: str = "digest",
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Paper]:
-        """The library, filtered and sorted (``order``: digest, published, upvotes, title)."""
-        where, params = self._where(view, digest)
+        """The library, filtered and sorted (``order``: digest, published, upvotes, title).
+
+        ``tags``: only papers that carry every one of these tags.
+        """
+        where, params = self._where(view, digest, tags)
         sql = f"SELECT {_PAPER_COLUMNS} FROM papers p{where} ORDER BY {_ORDERS[order]}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -463,17 +540,19 @@ class Store:
         with self._lock:
             return [_paper(row) for row in self._db.execute(sql, params)]
 
-    def ids(self, view: View = "all", *, digest: dt.date | None = None, order: str | None = None) -> list[str]:
+    def ids(
+        self, view: View = "all", *, digest: dt.date | None = None, tags: Sequence[str] = (), order: str | None = None
+    ) -> list[str]:
         """Ids of the papers in a view: cheap, for filtering searches and big lists."""
-        where, params = self._where(view, digest)
+        where, params = self._where(view, digest, tags)
         sql = f"SELECT p.id FROM papers p{where}"
         if order:
             sql += f" ORDER BY {_ORDERS[order]}"
         with self._lock:
             return [row[0] for row in self._db.execute(sql, params)]
 
-    def count(self, view: View = "all", *, digest: dt.date | None = None) -> int:
-        where, params = self._where(view, digest)
+    def count(self, view: View = "all", *, digest: dt.date | None = None, tags: Sequence[str] = ()) -> int:
+        where, params = self._where(view, digest, tags)
         with self._lock:
             return self._db.execute(f"SELECT count(*) FROM papers p{where}", params).fetchone()[0]
 
@@ -504,7 +583,10 @@ class Store:
 
     def rows(self, ids: Sequence[str] | None = None) -> dict[str, Row]:
         """Light rows (no abstract) for list panes: all papers, or these ids."""
-        sql = "SELECT id, title, read, bookmarked, upvotes, last_digest, published FROM papers"
+        sql = (
+            "SELECT id, title, read, bookmarked, upvotes, last_digest, published, note != '', "
+            f"{_TAGS_OF.format(p='papers')} FROM papers"
+        )
         found: dict[str, Row] = {}
         with self._lock:
             if ids is None:
@@ -515,8 +597,11 @@ class Store:
                     for chunk in _chunks(ids)
                 ]
             for cursor in cursors:
-                for pid, title, read, bookmarked, upvotes, last, published in cursor:
-                    found[pid] = Row(pid, title, bool(read), bool(bookmarked), upvotes, last, published)
+                for pid, title, read, bookmarked, upvotes, last, published, note, tags in cursor:
+                    found[pid] = Row(
+                        pid, title, bool(read), bool(bookmarked), upvotes, last, published,
+                        tuple((tags or "").split()), bool(note),
+                    )
         return found
 
     def data_version(self) -> int:
@@ -552,6 +637,27 @@ class Store:
             ).fetchall()
         return [(dt.date.fromisoformat(d), n) for d, n in rows]
 
+    def digest_days(self) -> list[DigestDay]:
+        """Every digest date with its papers, unread and bookmarked counts, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT a.digest, count(*), coalesce(sum(p.read = 0), 0), coalesce(sum(p.bookmarked), 0) "
+                "FROM appearances a JOIN papers p ON p.id = a.paper_id GROUP BY a.digest ORDER BY a.digest DESC"
+            ).fetchall()
+        return [DigestDay(dt.date.fromisoformat(d), n, unread, marked) for d, n, unread, marked in rows]
+
+    def digest_text(self, digest: dt.date) -> list[tuple[str, str]]:
+        """The titles and abstracts of one digest's papers (for its key terms)."""
+        with self._lock:
+            return [
+                (row[0], row[1])
+                for row in self._db.execute(
+                    "SELECT p.title, p.abstract FROM papers p JOIN appearances a ON a.paper_id = p.id "
+                    "WHERE a.digest = ?",
+                    (digest.isoformat(),),
+                )
+            ]
+
     def counts(self) -> Counts:
         """Papers, unread and bookmarked: one pass over the papers table."""
         with self._lock:
@@ -580,10 +686,16 @@ class Store:
             for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
                 for row in self._db.execute(
-                    f"SELECT id, read, read_at, bookmarked, bookmarked_at FROM papers WHERE id IN ({marks})",
+                    "SELECT id, read, read_at, bookmarked, bookmarked_at, "
+                    f"{_TAGS_OF.format(p='papers')}, tags_at, note, note_at FROM papers WHERE id IN ({marks})",
                     tuple(chunk),
                 ):
-                    snaps.append(StateSnapshot(row[0], bool(row[1]), row[2], bool(row[3]), row[4]))
+                    snaps.append(
+                        StateSnapshot(
+                            row[0], bool(row[1]), row[2], bool(row[3]), row[4],
+                            tuple((row[5] or "").split()), row[6], row[7], row[8],
+                        )
+                    )
         return snaps
 
     def set_state(
@@ -612,12 +724,141 @@ class Store:
         return before
 
     def restore_state(self, snapshots: Iterable[StateSnapshot]) -> None:
-        """Put back states exactly as snapshotted (timestamps included): undo."""
+        """Put back states exactly as snapshotted (timestamps included): undo.
+
+        Tags and notes are written back only where they differ, since a change
+        to them must reach the search index (a new content revision).
+        """
+        snapshots = list(snapshots)
         with self.transaction():
             self._db.executemany(
                 "UPDATE papers SET read = ?, read_at = ?, bookmarked = ?, bookmarked_at = ? WHERE id = ?",
                 [(int(s.read), s.read_at, int(s.bookmarked), s.bookmarked_at, s.id) for s in snapshots],
             )
+            current = {snap.id: snap for snap in self.snapshot([s.id for s in snapshots])}
+            changed: list[str] = []
+            for snap in snapshots:
+                here = current.get(snap.id)
+                if here is None:
+                    continue
+                if here.tags != snap.tags or here.tags_at != snap.tags_at:
+                    self._write_tags(snap.id, snap.tags, snap.tags_at)
+                    changed += [snap.id] if here.tags != snap.tags else []
+                if here.note != snap.note or here.note_at != snap.note_at:
+                    self._db.execute(
+                        "UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (snap.note, snap.note_at, snap.id)
+                    )
+                    changed += [snap.id] if here.note != snap.note else []
+            self._bump(changed)
+
+    # -- tags and notes -------------------------------------------------------------
+
+    def _write_tags(self, paper_id: str, tags: Iterable[str], stamp: str | None) -> None:
+        self._db.execute("DELETE FROM tags WHERE paper_id = ?", (paper_id,))
+        self._db.executemany("INSERT INTO tags (paper_id, tag) VALUES (?, ?)", [(paper_id, t) for t in tags])
+        self._db.execute("UPDATE papers SET tags_at = ? WHERE id = ?", (stamp, paper_id))
+
+    def _bump(self, ids: Sequence[str]) -> None:
+        """Give these papers a new content revision (inside a transaction): the index re-reads them."""
+        if not ids:
+            return
+        rev = int(self._meta("rev") or 0) + 1
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            self._db.execute(f"UPDATE papers SET rev = ? WHERE id IN ({','.join('?' * len(chunk))})", (rev, *chunk))
+        self._set_meta("rev", str(rev))
+
+    def set_tags(
+        self,
+        ids: Sequence[str],
+        *,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        replace: Iterable[str] | None = None,
+    ) -> list[StateSnapshot]:
+        """Change the tags of papers in one transaction (tags already normalised).
+
+        ``replace`` sets the whole list; ``add`` and ``remove`` edit it.
+        Returns the state of the papers whose tags changed, as it was before
+        (for undo); the others are left alone, timestamps included.
+        """
+        add, remove = list(add), set(remove)
+        stamp = now()
+        with self.transaction():
+            before = [snap for snap in self.snapshot(ids)]
+            changed: list[StateSnapshot] = []
+            for snap in before:
+                tags = set(snap.tags if replace is None else replace)
+                tags = (tags | set(add)) - remove
+                if tags != set(snap.tags):
+                    self._write_tags(snap.id, sorted(tags), stamp)
+                    changed.append(snap)
+            self._bump([snap.id for snap in changed])
+        return changed
+
+    def set_note(self, paper_id: str, note: str) -> StateSnapshot | None:
+        """Set a paper's note ("" removes it); returns its state before, or None if unchanged."""
+        with self.transaction():
+            found = self.snapshot([paper_id])
+            if not found or found[0].note == note:
+                return None
+            self._db.execute("UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (note, now(), paper_id))
+            self._bump([paper_id])
+        return found[0]
+
+    def all_tags(self) -> list[tuple[str, int]]:
+        """Every tag in use with how many papers carry it, most used first."""
+        with self._lock:
+            return [
+                (tag, count)
+                for tag, count in self._db.execute(
+                    "SELECT tag, count(*) AS n FROM tags GROUP BY tag ORDER BY n DESC, tag"
+                )
+            ]
+
+    # -- saved views -----------------------------------------------------------------
+
+    def views(self) -> list[SavedView]:
+        """The user's saved views, in the order they were created."""
+        with self._lock:
+            return [
+                SavedView(*row)
+                for row in self._db.execute(
+                    "SELECT name, query, state, digest, created_at, updated_at FROM views ORDER BY created_at, name"
+                )
+            ]
+
+    def save_view(self, view: SavedView, *, replacing: str | None = None) -> SavedView:
+        """Create a view, or edit the one named ``replacing`` (it may be renamed).
+
+        A view with the new name (other than the one edited) is replaced.
+        Returns the view as stored, with its timestamps.
+        """
+        if view.state not in STATES:
+            raise ValueError(f"unknown state {view.state!r}")
+        stamp = now()
+        with self.transaction():
+            created = stamp
+            if replacing is not None:
+                row = self._db.execute("SELECT created_at FROM views WHERE name = ?", (replacing,)).fetchone()
+                created = row[0] if row else stamp
+                self._db.execute("DELETE FROM views WHERE name = ?", (replacing,))
+            self._db.execute("DELETE FROM views WHERE name = ?", (view.name,))
+            stored = SavedView(view.name, view.query, view.state, view.digest, created, stamp)
+            self._insert_view(stored)
+        return stored
+
+    def _insert_view(self, view: SavedView) -> None:
+        self._db.execute(
+            "INSERT INTO views (name, query, state, digest, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (view.name, view.query, view.state, view.digest, view.created_at, view.updated_at),
+        )
+
+    def delete_view(self, name: str) -> SavedView | None:
+        """Delete a view; returns it (None if there was none by that name)."""
+        with self.transaction():
+            found = [v for v in self.views() if v.name == name]
+            self._db.execute("DELETE FROM views WHERE name = ?", (name,))
+        return found[0] if found else None
 
     # -- maintenance --------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 
-__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean", "printable"]
+__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean", "printable", "normalize_tag", "parse_tags", "MAX_TAG", "clean_note"]
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings
 # (ESC ] ... terminated by BEL or ST), and two-character escapes (ESC + one byte).
@@ -98,3 +98,42 @@ def paper_id(title: str) -> str:
     valid as a BibTeX citation key.
     """
     return hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:10]
+
+
+#: Tags are short labels, not sentences.
+MAX_TAG = 40
+# Letters, digits and a few joiners: a tag is one word of the query language
+# (``tag:rl``), so nothing the parser reads as syntax (quotes, colons,
+# parentheses, wildcards) may be part of it.
+_TAG_DROP = re.compile(r"[^\w\-.+]+")
+
+
+def normalize_tag(text: str) -> str | None:
+    """The canonical form of a tag the user typed: ``"#Reinforcement Learning"`` -> ``"reinforcement-learning"``.
+
+    Lower case, a leading ``#`` dropped, spaces joined with ``-``, other
+    punctuation removed; ``None`` if nothing is left.
+    """
+    folded = unicodedata.normalize("NFKC", clean_text(text)).casefold().lstrip("#")
+    tag = _TAG_DROP.sub("", "-".join(folded.split())).strip("-.")
+    return tag[:MAX_TAG] or None
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags from a line the user typed: separated by commas or spaces, each normalised once."""
+    tags: list[str] = []
+    for word in re.split(r"[,\s]+", text):
+        tag = normalize_tag(word)
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def clean_note(text: str) -> str:
+    """A note as stored: the user's lines kept, each cleaned like any other text.
+
+    Notes are typed or pasted by the user, but a paste can carry escape
+    sequences as well as any digest can.
+    """
+    lines = [clean_text(line) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
