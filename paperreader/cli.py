@@ -1,7 +1,7 @@
 """The ``paperreader`` command: the TUI by default, and scriptable subcommands.
 
-Non-interactive commands never import Textual (and ``list``, ``mark``, ``stats``
-not even Whoosh), so they start fast enough for pipes and cron jobs.  Errors
+Non-interactive commands never import Textual (and ``list``, ``mark``, ``tag``,
+``note`` not even Whoosh), so they start fast enough for pipes and cron jobs.  Errors
 are one line on stderr, naming the file or id and the reason; the exit status is
 0 on success, 1 when something failed, 2 for a usage error.
 """
@@ -21,7 +21,7 @@ from typing import TextIO
 
 from . import __version__
 from .library import FileReport, Library, LibraryError
-from .models import Paper
+from .models import Paper, SavedView
 from .paths import DB_NAME, ENV_VAR, resolve_data_dir
 from .store import StoreError
 from .text import printable
@@ -32,7 +32,9 @@ examples:
   paperreader search '"language model" AND rl' ranked search (Whoosh query language)
   paperreader list --unread --json             the unread papers as JSON
   paperreader mark bookmark 3f2a9c01bd         bookmark a paper by id (or unique prefix)
+  paperreader tag add rl 3f2a9c01bd            tag a paper; list --tag rl lists them
   paperreader export --format bibtex -o refs.bib
+  paperreader backup -o ~/paperreader.json     everything: papers, state, tags, notes, views
   paperreader                                  open the reader (TUI)
 """
 
@@ -46,6 +48,7 @@ query language (Whoosh):
   title:diffusion          one field: title, abstract
   published:2024           published in 2024; also published:>2024-06
   upvotes:>10              metadata fields: upvotes, digest:2025-03-11
+  tag:rl  note:baseline    your tags and notes (plain words search them too)
 """
 
 
@@ -68,13 +71,16 @@ def _positive(text: str) -> int:
 
 def _add_view_options(parser: argparse.ArgumentParser) -> None:
     views = parser.add_mutually_exclusive_group()
-    views.add_argument("--unread", dest="view", action="store_const", const="unread", help="only unread papers")
-    views.add_argument("--read", dest="view", action="store_const", const="read", help="only read papers")
+    views.add_argument("--unread", dest="view_state", action="store_const", const="unread", help="only unread papers")
+    views.add_argument("--read", dest="view_state", action="store_const", const="read", help="only read papers")
     views.add_argument(
-        "--bookmarked", dest="view", action="store_const", const="bookmarked", help="only bookmarked papers"
+        "--bookmarked", dest="view_state", action="store_const", const="bookmarked", help="only bookmarked papers"
     )
-    parser.set_defaults(view="all")
+    parser.set_defaults(view_state="all")
     parser.add_argument("--digest", type=_date, metavar="YYYY-MM-DD", help="only papers from this digest")
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="only papers with this tag (repeat: all of them)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         "date, * if bookmarked, • if unread, and its title.",
     )
     _add_view_options(p)
+    p.add_argument("--view", metavar="NAME", help="a saved view (its query, state and digest); see 'views'")
     p.add_argument(
         "--sort", choices=("digest", "published", "upvotes", "title"), default="digest", help="order (default: digest)"
     )
@@ -175,6 +182,43 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE, replacing it (default or '-': standard output)"
     )
 
+    p = command(
+        "tag",
+        "add or remove tags, or list the tags in use",
+        "paperreader tag add rl,agents 3f2a9c01bd 81c0",
+        "Tags are short labels (letters, digits, - . +; lower case). 'tag add TAGS ID...' and "
+        "'tag remove TAGS ID...' take comma-separated tags and ids (or '-' for ids on standard "
+        "input, as for 'mark'); 'tag list' prints every tag with its number of papers.",
+    )
+    p.add_argument("action", choices=("add", "remove", "list"))
+    p.add_argument("tags", nargs="?", metavar="TAGS", help="comma-separated tags (add, remove)")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--json", action="store_true", help="list: print a JSON object")
+
+    p = command(
+        "note",
+        "print or set the note of a paper",
+        "echo 'compare with our baseline' | paperreader note 3f2a9c01bd -",
+        "Without TEXT, print the paper's note. With TEXT (or '-' to read it from standard input) "
+        "set it; --clear removes it. Notes are searched by the filter and exported.",
+    )
+    p.add_argument("id", metavar="ID")
+    p.add_argument("text", nargs="?", metavar="TEXT")
+    p.add_argument("--clear", action="store_true", help="remove the note")
+
+    p = command("views", "list the saved views with their counts", "paperreader views --json")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = command(
+        "backup",
+        "write everything to one JSON file: papers, state, tags, notes, saved views",
+        "paperreader backup -o ~/backups/paperreader.json",
+        "Write the whole library as JSON. 'paperreader import FILE' merges it back (into this "
+        "library or a new one): for each paper's read, bookmark, tags and note, and for each "
+        "saved view, the newer change wins.",
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default or '-': standard output)")
+
     command("reindex", "rebuild the search index from the library", "paperreader reindex")
     command(
         "doctor",
@@ -184,8 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
         "it (rebuilding it if not), and that the data dir is readable by you only. "
         "Exit 1 if a problem is left that needs you.",
     )
-    p = command("stats", "counts of papers, unread, bookmarked and digests", "paperreader stats --json")
+    p = command(
+        "stats",
+        "the library at a glance: counts, papers per day, each digest's triage and topics",
+        "paperreader stats --days 7",
+        "Totals, a sparkline of papers per day over the last weeks, and a table of the newest "
+        "digests: papers, unread, bookmarked, triage progress and the day's topics (key terms).",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--days", type=_positive, default=14, metavar="N", help="the N newest digests (default 14)")
+    p.add_argument("--all", action="store_true", help="every digest")
+    p.add_argument("--no-topics", action="store_true", help="skip the key terms (faster: no search index)")
     return parser
 
 
@@ -251,7 +304,7 @@ def _summary(report: FileReport) -> str:
     if report.restored is not None:
         return (
             f"{name}: backup of {_n(report.new + report.known, 'paper')} ({report.new} new, {report.known} already "
-            f"known); {_n(report.restored, 'read/bookmark state')} restored"
+            f"known); {_n(report.restored, 'newer change')} restored (read, bookmarks, tags, notes, saved views)"
         )
     days = ", ".join(d.isoformat() for d in report.digests)
     text = f"{name}: {report.new} new, {report.known} already known (digest {days})"
@@ -320,7 +373,12 @@ def _rich_console():  # type: ignore[no-untyped-def]
 
 
 def cmd_search(library: Library, args: argparse.Namespace) -> int:
-    outcome = library.search(args.query, view=args.view, digest=args.digest, limit=args.limit, count=not args.json)
+    tags = _tags_option(args.tag)
+    if tags is None:
+        return 2
+    outcome = library.search(
+        args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit, count=not args.json
+    )
     _flush_notices(library)
     if outcome.error:
         _error(outcome.error)
@@ -349,8 +407,50 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _tags_option(values: Sequence[str]) -> list[str] | None:
+    """The tags of ``--tag`` options, normalised; None (after an error line) if one is not a tag."""
+    from .text import normalize_tag
+
+    tags = []
+    for value in values:
+        tag = normalize_tag(value)
+        if tag is None:
+            _error(f"not a tag: {value!r} (letters, digits, - . +)")
+            return None
+        tags.append(tag)
+    return tags
+
+
+def _saved_view(library: Library, name: str) -> SavedView | None:
+    found = [view for view in library.store.views() if view.name == name]
+    if not found:
+        names = ", ".join(repr(view.name) for view in library.store.views()) or "none yet (S in the reader saves one)"
+        _error(f"no saved view named {name!r}; saved views: {names}")
+        return None
+    return found[0]
+
+
 def cmd_list(library: Library, args: argparse.Namespace) -> int:
-    papers = library.store.papers(args.view, digest=args.digest, order=args.sort, limit=args.limit)
+    tags = _tags_option(args.tag)
+    if tags is None:
+        return 2
+    if args.view is not None:
+        saved = _saved_view(library, args.view)
+        if saved is None:
+            return 1
+        state = saved.state if args.view_state == "all" else args.view_state
+        digest = args.digest or library.view_digest(saved)
+        if saved.query:
+            outcome = library.search(saved.query, view=state, digest=digest, tags=tags, limit=args.limit, sort=args.sort)
+            _flush_notices(library)
+            if outcome.error:
+                _error(f"saved view {saved.name!r}: {outcome.error}")
+                return 1
+            papers = library.papers_for([hit.id for hit in outcome.hits])
+        else:
+            papers = library.store.papers(state, digest=digest, tags=tags, order=args.sort, limit=args.limit)
+    else:
+        papers = library.store.papers(args.view_state, digest=args.digest, tags=tags, order=args.sort, limit=args.limit)
     if args.json:
         _print_json([paper.to_json() for paper in papers])
     else:
@@ -379,9 +479,9 @@ def _read_ids(tokens: Sequence[str]) -> list[str]:
     return ids
 
 
-def cmd_mark(library: Library, args: argparse.Namespace) -> int:
-    tokens = _read_ids(args.ids)
-    ids, unknown, ambiguous = library.store.resolve(tokens)
+def _resolve_ids(library: Library, tokens: Sequence[str]) -> list[str] | None:
+    """Ids for the tokens given; None (after error lines) if any is unknown or ambiguous."""
+    ids, unknown, ambiguous = library.store.resolve(_read_ids(tokens))
     if unknown or ambiguous:
         short = [t for t in unknown if len(t.strip()) < 4]
         unknown = [t for t in unknown if t not in short]
@@ -393,6 +493,13 @@ def cmd_mark(library: Library, args: argparse.Namespace) -> int:
         if ambiguous:
             _error(f"ambiguous id prefix{'es' if len(ambiguous) > 1 else ''}: {', '.join(ambiguous)}")
         _error("nothing was changed")
+        return None
+    return ids
+
+
+def cmd_mark(library: Library, args: argparse.Namespace) -> int:
+    ids = _resolve_ids(library, args.ids)
+    if ids is None:
         return 1
     change = {
         "read": {"read": True},
@@ -406,6 +513,90 @@ def cmd_mark(library: Library, args: argparse.Namespace) -> int:
     verb = {"read": "read", "unread": "unread", "bookmark": "bookmarked", "unbookmark": "unbookmarked"}[args.action]
     already = len(ids) - changed
     print(f"Marked {_n(changed, 'paper')} {verb}" + (f" ({already} already {'was' if already == 1 else 'were'})." if already else "."))
+    return 0
+
+
+def cmd_tag(library: Library, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        tags = library.store.all_tags()
+        if args.json:
+            json.dump(dict(tags), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            for tag, count in tags:
+                print(f"{count:>6}  {tag}")
+        return 0
+    from .text import parse_tags
+
+    tags = parse_tags(args.tags or "")
+    if not tags or not args.ids:
+        _error(f"tag {args.action} needs tags and ids: paperreader tag {args.action} TAG[,TAG...] ID [ID...]")
+        return 2
+    ids = _resolve_ids(library, args.ids)
+    if ids is None:
+        return 1
+    if args.action == "add":
+        changed = library.store.set_tags(ids, add=tags)
+    else:
+        changed = library.store.set_tags(ids, remove=tags)
+    verb = "Tagged" if args.action == "add" else "Untagged"
+    print(f"{verb} {_n(len(changed), 'paper')} ({', '.join(tags)})" + (
+        f"; {len(ids) - len(changed)} had {'them' if args.action == 'add' else 'none of them'} already." if len(changed) < len(ids) else "."
+    ))
+    return 0
+
+
+def cmd_note(library: Library, args: argparse.Namespace) -> int:
+    from .text import clean_note
+
+    ids = _resolve_ids(library, [args.id])
+    if ids is None:
+        return 1
+    (paper_id,) = ids
+    if args.text is None and not args.clear:
+        paper = library.store.get(paper_id)
+        if paper is not None and paper.note:
+            print(paper.note)
+        return 0
+    if args.clear and args.text is not None:
+        _error("give TEXT or --clear, not both")
+        return 2
+    text = "" if args.clear else clean_note(sys.stdin.read() if args.text == "-" else args.text)
+    before = library.store.set_note(paper_id, text)
+    if before is None:
+        print("The note was already so; nothing changed.")
+    else:
+        print(f"{'Removed the note of' if not text else 'Saved the note of'} {paper_id}.")
+    return 0
+
+
+def cmd_views(library: Library, args: argparse.Namespace) -> int:
+    views = library.store.views()
+    rows = []
+    for view in views:
+        papers, unread = library.view_counts(view)
+        rows.append({**view.to_json(), "papers": papers, "unread": unread})
+    _flush_notices(library)
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print("No saved views yet: in the reader, filter the list and press S.", file=sys.stderr)
+    else:
+        for row, view in zip(rows, views):
+            print(f"{printable(view.name):<24} {row['unread']:>6,} unread {row['papers']:>7,} papers  {printable(view.describe())}")
+    return 0
+
+
+def cmd_backup(library: Library, args: argparse.Namespace) -> int:
+    if args.output is None or str(args.output) == "-":
+        library.write_backup(sys.stdout)
+        return 0
+    from .exports import open_atomically
+
+    with open_atomically(args.output) as handle:
+        count = library.write_backup(handle)
+    views = len(library.store.views())
+    print(f"Backed up {_n(count, 'paper')} and {_n(views, 'saved view')} to {printable(str(args.output))}", file=sys.stderr)
     return 0
 
 
@@ -451,24 +642,74 @@ def cmd_doctor(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(library: Library, args: argparse.Namespace) -> int:
-    stats = library.store.stats()
-    data = {
-        "papers": stats.papers,
-        "unread": stats.unread,
-        "bookmarked": stats.bookmarked,
-        "digests": stats.digests,
-        "files": stats.sources,
-        "newest_digest": stats.newest_digest.isoformat() if stats.newest_digest else None,
-        "oldest_digest": stats.oldest_digest.isoformat() if stats.oldest_digest else None,
-        "data_dir": str(library.data_dir),
-    }
+    from .overview import overview, progress_bar, sparkline
+
+    topics = 0 if args.no_topics else 5
+    data = overview(library, limit=None if args.all else args.days, topics=topics)
+    _flush_notices(library)
     if args.json:
-        json.dump(data, sys.stdout, indent=2)
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    else:
-        for key, value in data.items():
-            print(f"{key.replace('_', ' '):<14} {value if value is not None else '-'}")
+        return 0
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _stdout_console()
+    totals = Table.grid(padding=(0, 2))
+    totals.add_column(style="bold", justify="right")
+    totals.add_column()
+    totals.add_row(f"{data['papers']:,}", f"papers in {_n(data['digests'], 'digest')} ({data['oldest_digest'] or '-'} to {data['newest_digest'] or '-'})")  # type: ignore[index]
+    totals.add_row(f"{data['unread']:,}", "unread")
+    totals.add_row(f"{data['bookmarked']:,}", "bookmarked")
+    totals.add_row(f"{data['tagged']:,}", f"tagged, {data['with_notes']:,} with notes")
+    totals.add_row("", Text(f"from {_n(data['files'], 'file')} in {printable(str(data['data_dir']))}", style="dim"))  # type: ignore[arg-type]
+    console.print(totals)
+    per_day = data["papers_per_day"]
+    if per_day:
+        counts = [day["papers"] for day in per_day]  # type: ignore[index, union-attr]
+        console.print()
+        console.print(Text(f"Papers per day, {per_day[0]['date']} to {per_day[-1]['date']} (max {max(counts)}):", style="bold"))  # type: ignore[index]
+        console.print(Text(sparkline(counts), style="cyan"))
+    if not data["days"]:
+        return 0
+    table = Table(title=None, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("Digest")
+    table.add_column("Papers", justify="right")
+    table.add_column("Unread", justify="right")
+    table.add_column("★", justify="right")
+    table.add_column("Triaged")
+    if topics:
+        table.add_column("Topics of the day", overflow="fold")
+    for day in data["days"]:  # type: ignore[union-attr]
+        cells = [
+            Text(day["date"]),
+            Text(f"{day['papers']:,}"),
+            Text(f"{day['unread']:,}"),
+            Text(f"{day['bookmarked']:,}" if day["bookmarked"] else ""),
+            Text(f"{progress_bar(day['triaged'])} {day['triaged']:>4.0%}", style="green" if day["triaged"] >= 1 else ""),
+        ]
+        if topics:
+            cells.append(Text(", ".join(day["topics"])))
+        table.add_row(*cells)
+    console.print()
+    console.print(table)
+    shown, total = len(data["days"]), data["digests"]  # type: ignore[arg-type]
+    if shown < total:
+        console.print(Text(f"({shown} newest of {total} digests; --all shows every one)", style="dim"))
     return 0
+
+
+def _stdout_console():  # type: ignore[no-untyped-def]
+    """Rich on standard output: colour only on a terminal, whole lines in pipes."""
+    from rich.console import Console
+
+    color = _color(sys.stdout)
+    return Console(
+        highlight=False,
+        no_color=not color,
+        color_system="auto" if color else None,
+        width=None if sys.stdout.isatty() else 200,
+    )
 
 
 COMMANDS = {
@@ -480,6 +721,10 @@ COMMANDS = {
     "reindex": cmd_reindex,
     "doctor": cmd_doctor,
     "stats": cmd_stats,
+    "tag": cmd_tag,
+    "note": cmd_note,
+    "views": cmd_views,
+    "backup": cmd_backup,
 }
 
 

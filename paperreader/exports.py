@@ -15,18 +15,20 @@ every writer escapes for its own format:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from .models import Paper
 
-__all__ = ["FORMATS", "export", "write_atomically", "to_markdown", "to_csv", "to_json", "to_bibtex", "bibtex_escape", "markdown_escape"]
+__all__ = ["FORMATS", "export", "write_atomically", "open_atomically", "to_markdown", "to_csv", "to_json", "to_bibtex", "bibtex_escape", "markdown_escape"]
 
 CSV_COLUMNS = (
     "id",
@@ -38,6 +40,8 @@ CSV_COLUMNS = (
     "digests",
     "read",
     "bookmarked",
+    "tags",
+    "note",
     "abstract",
 )
 
@@ -58,16 +62,23 @@ def markdown_escape(text: str) -> str:
 
 
 def _md_meta(paper: Paper) -> str:
-    return " · ".join([f"`{paper.id}`", *map(markdown_escape, paper.describe())])
+    parts = [f"`{paper.id}`", *map(markdown_escape, paper.describe())]
+    if paper.tags:
+        parts.append("tags: " + ", ".join(markdown_escape(tag) for tag in paper.tags))
+    return " · ".join(parts)
 
 
 def to_markdown(papers: Sequence[Paper], heading: str = "Papers") -> str:
-    """A heading per paper, a metadata line, then the abstract as a quote."""
+    """A heading per paper, a metadata line, the abstract as a quote, then the note."""
     lines = [f"# {markdown_escape(heading)} ({len(papers)})", ""]
     for paper in papers:
         lines += [f"## {markdown_escape(paper.title)}", "", _md_meta(paper), ""]
         if paper.abstract:
             lines += [f"> {markdown_escape(paper.abstract)}", ""]
+        if paper.note:
+            # The note keeps its lines (hard breaks), each escaped on its own.
+            note = [markdown_escape(line) for line in paper.note.splitlines()]
+            lines += ["**Note:** " + "  \n".join(note), ""]
     return "\n".join(lines)
 
 
@@ -96,6 +107,7 @@ def to_csv(papers: Sequence[Paper]) -> str:
     for paper in papers:
         row = paper.to_json()
         row["digests"] = ";".join(row["digests"])  # type: ignore[arg-type]
+        row["tags"] = ";".join(row["tags"])  # type: ignore[arg-type]
         writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
@@ -144,6 +156,10 @@ def to_bibtex(papers: Sequence[Paper]) -> str:
         if year is not None:
             fields.append(("year", str(year)))
         fields.append(("abstract", bibtex_escape(paper.abstract)))
+        if paper.tags:
+            fields.append(("keywords", bibtex_escape(", ".join(paper.tags))))
+        if paper.note:
+            fields.append(("annote", bibtex_escape(" ".join(paper.note.split()))))
         if paper.digests:
             dates = ", ".join(d.isoformat() for d in paper.digests)
             fields.append(("note", f"Daily Papers digest {dates}"))
@@ -168,10 +184,19 @@ def export(papers: Sequence[Paper], fmt: str) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a crash leaves no half file.
+    """Write ``text`` to ``path`` so that a crash leaves the old file or the new, never half."""
+    with open_atomically(path) as handle:
+        handle.write(text)
 
-    The file gets the mode an ordinary new file would (or keeps the one it had);
-    a missing folder is an error naming the folder, not the temporary file.
+
+@contextlib.contextmanager
+def open_atomically(path: Path) -> Iterator[TextIO]:
+    """A text file to write that replaces ``path`` only when the block ends without error.
+
+    It is written via a temporary file in the same folder and synced, so a
+    crash leaves no half file.  The file gets the mode an ordinary new file
+    would (or keeps the one it had); a missing folder is an error naming the
+    folder, not the temporary file.
     """
     path = path.expanduser()
     if not path.parent.is_dir():
@@ -186,7 +211,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .backup import looks_like_json, parse_backup
-from .models import Paper
+from .models import Paper, SavedView
 from .parser import parse_digest
 from .paths import DB_NAME, INDEX_NAME
 from .store import Store, StoreError, View, now
@@ -333,6 +333,26 @@ class Library:
         with self._index_lock:
             if self._index is not None:
                 self._index.update(self.store)
+
+    def view_digest(self, view: SavedView) -> dt.date | None:
+        """The digest date a saved view means now ("newest" is whichever digest is newest today)."""
+        if view.digest == "newest":
+            days = self.store.digests()
+            return days[0][0] if days else None
+        return dt.date.fromisoformat(view.digest) if view.digest else None
+
+    def view_counts(self, view: SavedView) -> tuple[int, int]:
+        """How many papers a saved view shows now, and how many of them are unread."""
+        digest = self.view_digest(view)
+        shown = set(self.store.ids(view.state, digest=digest))  # type: ignore[arg-type]
+        unread = shown & set(self.store.ids("unread", digest=digest)) if view.state != "read" else set()
+        if not view.query:
+            return len(shown), len(unread)
+        index = self.index()
+        total = index.search(view.query, allowed=shown, limit=1, count=True)
+        if total.error:
+            return 0, 0
+        return total.total, (index.search(view.query, allowed=unread, limit=1, count=True).total if unread else 0)
 
     def topics(self, digest: dt.date, *, top: int = 8) -> list[str]:
         """The key terms of one digest: what its papers are about, compared with the library."""

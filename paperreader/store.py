@@ -805,6 +805,13 @@ class Store:
             self._bump([paper_id])
         return found[0]
 
+    def annotated(self) -> tuple[int, int]:
+        """How many papers have tags, and how many have a note."""
+        with self._lock:
+            tagged = self._db.execute("SELECT count(DISTINCT paper_id) FROM tags").fetchone()[0]
+            noted = self._db.execute("SELECT count(*) FROM papers WHERE note != ''").fetchone()[0]
+        return tagged, noted
+
     def all_tags(self) -> list[tuple[str, int]]:
         """Every tag in use with how many papers carry it, most used first."""
         with self._lock:

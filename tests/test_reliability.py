@@ -46,7 +46,7 @@ def test_backup_moves_a_library_to_a_new_machine(capsys, tmp_path: Path) -> None
     status, _, _ = run(capsys, old, "export", "--format", "json", "--all", "-o", str(tmp_path / "backup.json"))
     assert status == 0
     status, out, _ = run(capsys, new, "import", str(tmp_path / "backup.json"))
-    assert status == 0 and "7 read/bookmark states restored" in out
+    assert status == 0 and "7 newer changes restored" in out
     strip = lambda items: [{k: v for k, v in p.items() if k != "added_at"} for p in items]  # noqa: E731
     assert strip(papers_json(capsys, new)) == strip(papers_json(capsys, old))
     # Restoring again changes nothing.
