@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"library folder (default: ${ENV_VAR}, else the platform's user data dir)",
     )
     parser.add_argument(
+        "--config", metavar="FILE", help="config file (default: $PAPERREADER_CONFIG, else the platform's; see 'config')"
+    )
+    parser.add_argument(
         "--demo", action="store_true", help="open the reader on a bundled sample library in a temporary folder"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -112,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         # Also accepted after the command (paperreader stats --data-dir X).
         sub.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="library folder")
+        sub.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="config file")
         return sub
 
     p = command(
@@ -123,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(the others are still imported).",
     )
     p.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH",
-        help="a digest file, a folder (every *.txt below it), or a JSON backup from 'export --format json --all'",
+        "paths", nargs="*", type=Path, metavar="PATH",
+        help="a digest file, a folder (every *.txt below it), or a JSON backup from 'backup'; "
+        "none: the inbox folder of the config file",
     )
     p.add_argument(
         "--date",
@@ -218,6 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
         "saved view, the newer change wins.",
     )
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default or '-': standard output)")
+
+    p = command(
+        "config",
+        "show where the config file is and what it sets",
+        "paperreader config --example > \"$(paperreader config --path)\"",
+        "Print the config file's location and its settings (inbox folder, theme, key overrides), "
+        "with a warning for each setting that cannot be used. Exit 1 if the file cannot be read.",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--path", action="store_true", help="print only the file's path")
+    p.add_argument("--example", action="store_true", help="print an example config file")
 
     command("reindex", "rebuild the search index from the library", "paperreader reindex")
     command(
@@ -315,6 +331,15 @@ def _summary(report: FileReport) -> str:
 
 def cmd_import(library: Library, args: argparse.Namespace) -> int:
     from .library import find_digest_files
+
+    if not args.paths:
+        config = _load_config(args)
+        if config is None:
+            return 1
+        if config.inbox is None:
+            _error(f"no files given and no inbox folder set in {config.path} (see 'paperreader config --example')")
+            return 2
+        args.paths = [config.inbox]
 
     files, _ = find_digest_files(args.paths)
     show_progress = sys.stderr.isatty() and len(files) >= 5
@@ -621,6 +646,38 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The config file's settings, or None after a one-line error."""
+    from .config import ConfigError, config_path, load_config
+
+    try:
+        return load_config(config_path(args.config))
+    except ConfigError as error:
+        _error(str(error))
+        return None
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from .config import EXAMPLE, config_path
+
+    if args.example:
+        sys.stdout.write(EXAMPLE)
+        return 0
+    if args.path:
+        print(config_path(args.config))
+        return 0
+    config = _load_config(args)
+    if config is None:
+        return 1
+    if args.json:
+        json.dump(config.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for line in config.describe():
+            print(line)
+    return 0
+
+
 def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         from rich.progress import Progress
@@ -734,14 +791,28 @@ def _flush_notices(library: Library) -> None:
     library.notices.clear()
 
 
-def run_tui(data_dir: Path) -> int:
-    """Open the reader; Textual is imported only here."""
+def run_tui(data_dir: Path, config_option: str | None = None) -> int:
+    """Open the reader; Textual is imported only here.
+
+    A config file that cannot be read does not keep the reader closed: it
+    opens with the defaults and says why.
+    """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         _error("the reader needs a terminal; in scripts use the commands (paperreader --help)")
         return 2
+    from .config import Config, ConfigError, config_path, load_config
+
+    notices: list[str] = []
+    path = config_path(config_option)
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        config = Config(path)
+        notices.append(f"{error}; using the defaults")
+    notices += config.warnings
     from .tui.app import PaperReaderApp
 
-    PaperReaderApp(data_dir).run()
+    PaperReaderApp(data_dir, config=config, notices=notices).run()
     return 0
 
 
@@ -755,7 +826,7 @@ def run_demo() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="paperreader-demo-") as tmp:
         build_demo_library(Path(tmp))
-        return run_tui(Path(tmp))
+        return run_tui(Path(tmp), os.devnull)  # the demo ignores the user's config (and inbox)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -768,9 +839,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo()
         if args.data_dir is not None and not args.data_dir.strip():
             parser.error("--data-dir needs a folder")
+        if args.command == "config":
+            return cmd_config(args)
         data_dir = resolve_data_dir(args.data_dir)
         if args.command is None:
-            return run_tui(data_dir)
+            return run_tui(data_dir, args.config)
         # The CLI is single-threaded, so big index builds may fork writer processes.
         with Library(data_dir, index_procs=min(4, os.cpu_count() or 1)) as library:
             status = COMMANDS[args.command](library, args)

@@ -860,6 +860,12 @@ class Store:
             (view.name, view.query, view.state, view.digest, view.created_at, view.updated_at),
         )
 
+    def put_view(self, view: SavedView) -> None:
+        """Store a view exactly as given, timestamps included (undoing its deletion)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM views WHERE name = ?", (view.name,))
+            self._insert_view(view)
+
     def delete_view(self, name: str) -> SavedView | None:
         """Delete a view; returns it (None if there was none by that name)."""
         with self.transaction():
@@ -959,6 +965,11 @@ class RowCache:
         if row is None:
             raise KeyError(paper_id)
         return row
+
+    def forget(self, ids: Iterable[str]) -> None:
+        """Drop these rows: they are read afresh when next drawn."""
+        for paper_id in ids:
+            self._rows.pop(paper_id, None)
 
     def clear(self) -> None:
         self._rows.clear()

@@ -27,14 +27,19 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 from textual.widgets import Footer, Input, Static
 
+from ..config import Config
 from ..exports import export, to_markdown, write_atomically
+from ..inbox import InboxWatcher
 from ..library import FileReport, Library
-from ..models import Paper
+from ..models import Paper, SavedView
 from ..store import Counts, RowCache, StateSnapshot, StoreError, View
 from ..text import printable
+from .annotate import NoteScreen, TagScreen
+from .digests import DigestChoice, DigestsScreen
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
+from .views import ViewScreen, ViewsPanel
 
 __all__ = ["PaperReaderApp"]
 
@@ -64,8 +69,22 @@ class Results:
 
 @dataclass(slots=True)
 class UndoEntry:
+    """One change the user can take back: papers' states as they were, or a deleted view."""
+
     label: str
-    snapshots: list[StateSnapshot]
+    snapshots: list[StateSnapshot] = field(default_factory=list)
+    view: SavedView | None = None
+
+
+def _days(days: list[dt.date]) -> str:
+    """ "Nov 14", "Nov 13 and Nov 14", "Nov 10 to Nov 14": the digests a file held."""
+    if not days:
+        return "a digest"
+    first, last = min(days), max(days)
+    if first == last:
+        return f"{first:%b} {first.day}"
+    joiner = " and " if len(days) == 2 else " to "
+    return f"{first:%b} {first.day}{joiner}{last:%b} {last.day}"
 
 
 class PaperReaderApp(App[None]):
@@ -82,13 +101,18 @@ class PaperReaderApp(App[None]):
         Binding("r", "toggle_read", "Read", tooltip="toggle read", id="toggle_read"),
         Binding("b", "toggle_bookmark", "Bookmark", tooltip="toggle bookmark", id="toggle_bookmark"),
         Binding("A", "mark_all_read", "All read", show=False, tooltip="mark every paper in this list read (asks above 20)", id="mark_all_read"),
-        Binding("u", "undo", "Undo", tooltip="undo the last change of read or bookmark state", id="undo"),
+        Binding("t", "edit_tags", "Tags", tooltip="tag the paper (tab completes from your tags)", id="edit_tags"),
+        Binding("N", "edit_note", "Note", show=False, tooltip="write a note on the paper (ctrl+s saves)", id="edit_note"),
+        Binding("u", "undo", "Undo", tooltip="undo the last change: read, bookmark, tags, note", id="undo"),
         Binding("slash", "focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
         Binding("1", "view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
         Binding("2", "view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
         Binding("3", "view('bookmarked')", "Bookmarked", show=False, tooltip="view bookmarked papers", id="view_bookmarked"),
         Binding("d", "cycle_digest", "Digest", show=False, tooltip="only one digest: newest, older, ..., all again", id="cycle_digest"),
         Binding("s", "cycle_sort", "Sort", show=False, tooltip="sort: relevance, digest, published, upvotes, title", id="cycle_sort"),
+        Binding("v", "toggle_views", "Views", tooltip="show or hide the saved views panel", id="toggle_views"),
+        Binding("S", "save_view", "Save view", show=False, tooltip="save the current filter as a view", id="save_view"),
+        Binding("D", "digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
         Binding("m", "more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
         Binding("plus", "more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
         Binding("e", "export", "Export", tooltip="export the bookmarks (Markdown, CSV, JSON, BibTeX)", id="export"),
@@ -115,9 +139,32 @@ class PaperReaderApp(App[None]):
             self.results = results
             super().__init__()
 
-    def __init__(self, data_dir: Path, *, debounce: float = 0.15, poll_interval: float = 2.0) -> None:
+    class ViewCounts(Message):
+        """Papers and unread counts of the views, counted in a worker."""
+
+        def __init__(self, counts: dict[tuple[bool, str], tuple[int, int]]) -> None:
+            self.counts = counts
+            super().__init__()
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        config: Config | None = None,
+        notices: Iterable[str] = (),
+        debounce: float = 0.15,
+        poll_interval: float = 2.0,
+    ) -> None:
+        """Open the reader on ``data_dir``.
+
+        ``config`` brings the inbox folder, the theme and key overrides;
+        ``notices`` are shown once the app runs (a config file's warnings).
+        """
         super().__init__()
         self.data_dir = data_dir
+        self.config = config
+        self.startup_notices = list(notices)
+        self.inbox = InboxWatcher(config.inbox) if config is not None and config.inbox is not None else None
         self.library = Library(data_dir)
         self.debounce = debounce
         self.poll_interval = poll_interval
@@ -136,11 +183,14 @@ class PaperReaderApp(App[None]):
         self._viewer_timer: Timer | None = None
         self._data_version = 0
         self._cache: dict[tuple[object, ...], Results] = {}
+        self._views_timer: Timer | None = None
+        self._inbox_busy = False
 
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
+            yield ViewsPanel(id="views")
             with Vertical(id="left"):
                 yield Static(id="list-status", markup=False)
                 yield PaperList(id="papers")
@@ -172,11 +222,57 @@ class PaperReaderApp(App[None]):
         return self.screen_stack[0]
 
     def on_mount(self) -> None:
+        self._apply_config()
         self.query_one(PaperList).loading = True  # until the first results arrive
         self._update_info()
         self.reload()
         self.prepare_index()
         self.set_interval(self.poll_interval, self._poll_store)
+        if self.inbox is not None:
+            self.check_inbox()
+            self.set_interval(self.config.inbox_interval if self.config else 5.0, self.check_inbox)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The reader's keys act on the reader only, not under the digests screen or a dialog."""
+        if action in ("quit", "command_palette") or self.screen is self.main_screen:
+            return True
+        return False
+
+    def _apply_config(self) -> None:
+        """The theme and key overrides of the config file; what cannot be used is said, not fatal."""
+        for notice in self.startup_notices:
+            self.notify(notice, severity="warning", markup=False, timeout=8)
+        if self.config is None:
+            return
+        if self.config.theme:
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                names = ", ".join(sorted(self.available_themes))
+                self.notify(
+                    f"{self.config.path}: unknown theme {self.config.theme!r}; themes: {names}",
+                    severity="warning", markup=False, timeout=10,
+                )
+        if self.config.keys:
+            known = {b.id for b in self._all_bindings() if b.id}
+            unknown = sorted(set(self.config.keys) - known)
+            if unknown:
+                self.notify(
+                    f"{self.config.path}: unknown key binding ids {', '.join(unknown)} (? lists them)",
+                    severity="warning", markup=False, timeout=10,
+                )
+            self.set_keymap({k: v for k, v in self.config.keys.items() if k in known})
+
+    def _all_bindings(self) -> list[Binding]:
+        """Every binding with an id, of the app and its widgets and screens (what a keymap can remap)."""
+        from .annotate import NoteScreen, TagScreen
+        from .digests import DigestsScreen
+        from .screens import ConfirmScreen, HelpScreen
+
+        found: list[Binding] = []
+        for owner in (self, PaperList, ViewsPanel, DigestsScreen, TagScreen, NoteScreen, HelpScreen, ConfirmScreen):
+            found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
+        return found
 
     def on_resize(self) -> None:
         self.main_screen.set_class(self.size.width < 100, "narrow")
@@ -194,6 +290,7 @@ class PaperReaderApp(App[None]):
         self.counts = self.library.store.counts()
         self.main_screen.set_class(self.counts.papers == 0, "empty")
         self.refresh_results()
+        self._refresh_views()
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def prepare_index(self) -> None:
@@ -406,6 +503,26 @@ class PaperReaderApp(App[None]):
         elif query_input.has_focus or self.query:
             query_input.value = ""
             self._apply_query("")
+        elif self.digest is not None:
+            self.digest = None  # a day picked on the digests screen: back to every digest
+        self.query_one(PaperList).focus()
+
+    def apply_filter(self, query: str, state: View, digest: dt.date | None) -> None:
+        """Show a whole filter at once (a saved view, a day, a topic): one search, not three."""
+        self.similar_to = None
+        self.limit = PAGE
+        if self._debounce_timer is not None:
+            self._debounce_timer.stop()
+        self.query_one("#query", Input).value = query  # its Changed event finds the query already applied
+        self.set_reactive(PaperReaderApp.query, query)
+        self.set_reactive(PaperReaderApp.view, state)
+        self.set_reactive(PaperReaderApp.digest, digest)
+        if query.strip() and self.sort == "digest":
+            self.set_reactive(PaperReaderApp.sort, "relevance")
+        elif not query.strip() and self.sort == "relevance":
+            self.set_reactive(PaperReaderApp.sort, "digest")
+        self.refresh_results()
+        self._update_info()
         self.query_one(PaperList).focus()
 
     def action_view(self, view: View) -> None:
@@ -493,14 +610,17 @@ class PaperReaderApp(App[None]):
             return
         changed = [s for s in before if (read is not None and s.read != read) or (bookmarked is not None and s.bookmarked != bookmarked)]
         if changed:
-            self.undo_stack.append(UndoEntry(label, changed))
-            del self.undo_stack[:-100]
+            self._remember(UndoEntry(label, changed))
             after = [
                 replace(s, read=s.read if read is None else read, bookmarked=s.bookmarked if bookmarked is None else bookmarked)
                 for s in changed
             ]
             self.counts.apply(changed, after)
         self._apply_states(ids, read=read, bookmarked=bookmarked)
+
+    def _remember(self, entry: UndoEntry) -> None:
+        self.undo_stack.append(entry)
+        del self.undo_stack[:-100]
 
     def _apply_states(self, ids: Iterable[str], *, read: bool | None = None, bookmarked: bool | None = None) -> None:
         papers = self.query_one(PaperList)
@@ -517,6 +637,7 @@ class PaperReaderApp(App[None]):
         self._data_version = self.library.store.data_version()
         self._update_info()
         self._show_current()
+        self._refresh_views(delay=0.5)
 
     def action_toggle_read(self) -> None:
         paper = self.current
@@ -552,6 +673,8 @@ class PaperReaderApp(App[None]):
         try:
             now_state = {snap.id: snap for snap in self.library.store.snapshot([s.id for s in entry.snapshots])}
             self.library.store.restore_state(entry.snapshots)
+            if entry.view is not None:
+                self.library.store.put_view(entry.view)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
@@ -563,12 +686,235 @@ class PaperReaderApp(App[None]):
             row = self.rows.get(snap.id)
             if row is not None:
                 row.read, row.bookmarked = snap.read, snap.bookmarked
+                row.tags, row.has_note = snap.tags, bool(snap.note)
                 papers.refresh_paper(snap.id)
+        if any((s.tags, s.note) != (now_state[s.id].tags, now_state[s.id].note) for s in restored):
+            self.update_index()  # tags and notes are searchable
         self._forget_results()
         self._data_version = self.library.store.data_version()
         self._update_info()
         self._show_current()
+        self._refresh_views()
         self.notify(f"Undone: {entry.label}", markup=False, timeout=3)
+
+    # -- tags and notes ------------------------------------------------------------------
+
+    @work(exclusive=True, group="annotate")
+    async def action_edit_tags(self) -> None:
+        paper = self.current
+        if paper is None:
+            return
+        tags = await self.push_screen_wait(TagScreen(paper.title, paper.tags, self.library.store.all_tags()))
+        if tags is None:
+            return
+        try:
+            changed = self.library.store.set_tags([paper.id], replace=tags)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        if changed:
+            label = "tags " + (", ".join(tags) if tags else "removed")
+            self._remember(UndoEntry(label, changed))
+            self._annotated([paper.id])
+
+    @work(exclusive=True, group="annotate")
+    async def action_edit_note(self) -> None:
+        paper = self.current
+        if paper is None:
+            return
+        note = await self.push_screen_wait(NoteScreen(paper.title, paper.note))
+        if note is None:
+            return
+        try:
+            before = self.library.store.set_note(paper.id, note)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        if before is not None:
+            self._remember(UndoEntry("note " + ("removed" if not note else "saved"), [before]))
+            self._annotated([paper.id])
+            self.notify("Note removed." if not note else "Note saved. u undoes it.", markup=False, timeout=2)
+
+    def _annotated(self, ids: list[str]) -> None:
+        """Tags or a note changed: redraw those rows, the viewer, and re-index them."""
+        self.rows.forget(ids)
+        papers = self.query_one(PaperList)
+        for pid in ids:
+            papers.refresh_paper(pid)
+        self._data_version = self.library.store.data_version()
+        self._show_current()
+        self.update_index()
+
+    @work(thread=True, group="index-update", exit_on_error=False)
+    def update_index(self) -> None:
+        """Index the papers whose tags or note changed, then re-run a search that may see them."""
+        self.library.update_index()
+        self.call_from_thread(self._index_updated)
+
+    def _index_updated(self) -> None:
+        self._forget_results()
+        if self.query.strip():
+            self.refresh_results()
+        self._refresh_views()
+
+    # -- saved views -----------------------------------------------------------------------
+
+    def action_toggle_views(self) -> None:
+        panel = self.query_one(ViewsPanel)
+        show = not panel.has_class("visible")
+        panel.set_class(show, "visible")
+        if show:
+            self._refresh_views()
+            panel.focus_list()
+        else:
+            self.query_one(PaperList).focus()
+
+    def _refresh_views(self, delay: float = 0.0) -> None:
+        """Re-read the saved views and recount them (soon, if the panel is shown)."""
+        panel = self.query_one(ViewsPanel)
+        panel.set_views(self.library.store.views())
+        if not panel.has_class("visible"):
+            return
+        if self._views_timer is not None:
+            self._views_timer.stop()
+        self._views_timer = self.set_timer(delay, self.count_views) if delay else None
+        if not delay:
+            self.count_views()
+
+    @work(thread=True, exclusive=True, group="view-counts", exit_on_error=False)
+    def count_views(self) -> None:
+        panel_views = self.query_one(ViewsPanel).entries
+        counts = {ViewsPanel.key(view): self.library.view_counts(view) for view in panel_views}
+        self.post_message(self.ViewCounts(counts))
+
+    def on_paper_reader_app_view_counts(self, message: ViewCounts) -> None:
+        self.query_one(ViewsPanel).set_counts(message.counts)
+
+    @on(ViewsPanel.Chosen)
+    def _view_chosen(self, event: ViewsPanel.Chosen) -> None:
+        view = event.view
+        self.apply_filter(view.query, view.state, self.library.view_digest(view))  # type: ignore[arg-type]
+        self.notify(f"View: {view.name}", markup=False, timeout=2)
+
+    def _current_filter_name(self) -> str:
+        parts = [self.query.strip()] if self.query.strip() else []
+        if self.view != "all":
+            parts.append(self.view)
+        if self.digest is not None:
+            parts.append(f"{self.digest:%b %d}")
+        return ", ".join(parts)[:60] or "All papers"
+
+    @work(exclusive=True, group="views")
+    async def action_save_view(self) -> None:
+        draft = SavedView(
+            self._current_filter_name(),
+            self.query.strip(),
+            self.view,
+            self.digest.isoformat() if self.digest else None,
+        )
+        await self._edit_view(draft, replacing=None, heading="Save the current filter as a view")
+
+    @on(ViewsPanel.EditRequested)
+    def _view_edit_requested(self, event: ViewsPanel.EditRequested) -> None:
+        self._edit_view_worker(event.view)
+
+    @work(exclusive=True, group="views")
+    async def _edit_view_worker(self, view: SavedView) -> None:
+        await self._edit_view(view, replacing=view.name, heading=f"Edit the view {view.name!r}")
+
+    async def _edit_view(self, draft: SavedView, *, replacing: str | None, heading: str) -> None:
+        days = [day for day, _count in self.library.store.digests()]
+        view = await self.push_screen_wait(ViewScreen(draft, days, heading=heading))
+        if view is None:
+            return
+        existing = {v.name for v in self.library.store.views()}
+        if view.name in existing and view.name != replacing:
+            if not await self.push_screen_wait(ConfirmScreen(f"A view named {view.name!r} exists. Replace it?")):
+                return
+        try:
+            self.library.store.save_view(view, replacing=replacing)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        self._data_version = self.library.store.data_version()
+        self._refresh_views()
+        shown = "" if self.query_one(ViewsPanel).has_class("visible") else " v shows your views."
+        self.notify(f"Saved the view {view.name!r}.{shown}", markup=False, timeout=3)
+
+    @on(ViewsPanel.DeleteRequested)
+    def _view_delete_requested(self, event: ViewsPanel.DeleteRequested) -> None:
+        self._delete_view(event.view)
+
+    @work(exclusive=True, group="views")
+    async def _delete_view(self, view: SavedView) -> None:
+        if not await self.push_screen_wait(ConfirmScreen(f"Delete the view {view.name!r}? (u undoes it)")):
+            return
+        try:
+            deleted = self.library.store.delete_view(view.name)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        if deleted is not None:
+            self._remember(UndoEntry(f"deleted the view {view.name!r}", view=deleted))
+        self._data_version = self.library.store.data_version()
+        self._refresh_views()
+        self.notify(f"Deleted the view {view.name!r}. u undoes it.", markup=False, timeout=3)
+
+    # -- the digests screen --------------------------------------------------------------------
+
+    def action_digests(self) -> None:
+        days = self.library.store.digest_days()
+        self.push_screen(DigestsScreen(days, self.library.topics), callback=self._digest_chosen)
+
+    def _digest_chosen(self, choice: DigestChoice | None) -> None:
+        if choice is None:
+            return
+        self.apply_filter(choice.topic or "", "all", choice.date)
+        what = f"{choice.topic!r} in " if choice.topic else ""
+        self.notify(f"Showing {what}the digest of {choice.date:%b %d} (escape: back)", markup=False, timeout=3)
+
+    # -- the inbox folder --------------------------------------------------------------------
+
+    def check_inbox(self) -> None:
+        """Look for new digest files in the inbox folder (a worker imports them)."""
+        if self.inbox is not None and not self._inbox_busy:
+            self._inbox_busy = True
+            self.import_inbox()
+
+    @work(thread=True, group="inbox", exit_on_error=False)
+    def import_inbox(self) -> None:
+        assert self.inbox is not None
+        try:
+            error = self.inbox.error
+            files = self.inbox.scan()
+            if self.inbox.error and self.inbox.error != error:
+                self.call_from_thread(
+                    self.notify, f"Inbox: {self.inbox.error}", severity="warning", markup=False, timeout=8
+                )
+            if not files:
+                return
+            reports = self.library.import_paths(files)
+            for report in reports:
+                if report.error and report.error.startswith("not imported"):
+                    self.inbox.forget(report.path)  # the library refused (disk full?): try again later
+            self.call_from_thread(self._inbox_imported, reports)
+        finally:
+            self._inbox_busy = False
+
+    def _inbox_imported(self, reports: list[FileReport]) -> None:
+        for report in reports:
+            if report.error:
+                self.notify(
+                    f"Inbox: {printable(report.path.name)}: {report.error}", severity="warning", markup=False, timeout=8
+                )
+            elif report.new:
+                self.notify(
+                    f"{report.new:,} new paper{'s' if report.new != 1 else ''} from {_days(report.digests)}",
+                    markup=False,
+                    timeout=6,
+                )
+        if any(r.new or r.updated for r in reports):
+            self.reload()
 
     def action_reload(self) -> None:
         self.reload()

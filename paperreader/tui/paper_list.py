@@ -61,6 +61,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--marker",
         "paper-list--star",
         "paper-list--meta",
+        "paper-list--tags",
     }
 
     DEFAULT_CSS = """
@@ -81,6 +82,7 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--marker { color: $accent; }
     PaperList > .paper-list--star { color: $warning; }
     PaperList > .paper-list--meta { color: $text-muted; }
+    PaperList > .paper-list--tags { color: $secondary; text-style: not bold; }
     """
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -216,10 +218,11 @@ class PaperList(ScrollView, can_focus=True):
         style = lambda name: self.get_component_rich_style(name, partial=True)  # noqa: E731
         text_style = base + style("paper-list--read" if row.read else "paper-list--unread")
         meta_style = base + style("paper-list--meta")
+        tags_style = text_style + style("paper-list--tags")
         if index == self.cursor:
             cursor = style("paper-list--cursor")
             text_style, meta_style = text_style + cursor, meta_style + cursor
-            marker_style = star_style = meta_style
+            marker_style = star_style = tags_style = meta_style
         else:
             marker_style = base + style("paper-list--marker")
             star_style = base + style("paper-list--star")
@@ -230,13 +233,19 @@ class PaperList(ScrollView, can_focus=True):
             right = f" {votes:>5} {row.last_digest}"
         elif width >= 36:
             right = f" {row.last_digest[5:]}"
-        title = _fit(row.title, width - 4 - len(right))
+        # Tags (and ✎ for a note) follow the title, cut first when space is short.
+        labels = " ".join(f"#{tag}" for tag in row.tags) + (" ✎" if row.has_note else "")
+        room = width - 4 - len(right)
+        labels = _fit(" " + labels.strip(), min(cell_len(labels) + 1, room // 3)).rstrip() if labels else ""
+        title = _fit(row.title, room - cell_len(labels))
         segments = [
             Segment(" " if row.read else "●", marker_style),
             Segment(" ", text_style),
             Segment("★" if row.bookmarked else " ", star_style),
             Segment(" ", text_style),
-            Segment(title, text_style),
+            Segment(title[: len(title.rstrip())] if labels else title, text_style),
+            Segment(labels, tags_style),
+            Segment(" " * (cell_len(title) - cell_len(title.rstrip())) if labels else "", text_style),
             Segment(right, meta_style),
         ]
         return Strip(segments, width).crop_extend(0, width, Style())

@@ -35,12 +35,21 @@ def meta_line(paper: Paper) -> str:
     return " · ".join(paper.describe() + state)
 
 
-def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str) -> Text:
-    """The whole page of one paper as one Text (title, metadata, abstract)."""
+def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold") -> Text:
+    """The whole page of one paper as one Text (title, metadata, tags, abstract, note)."""
     title = _highlighted(paper.title, terms.get("title", frozenset()), match_style)
     title.stylize("bold")
-    page = Text.assemble(title, "\n", Text(meta_line(paper), style="dim"), f"\n{paper.id}\n\n", end="")
+    page = Text.assemble(title, "\n", Text(meta_line(paper), style="dim"), f"\n{paper.id}", end="")
+    if paper.tags:
+        page.append("\n")
+        for number, tag in enumerate(paper.tags):
+            page.append(("  " if number else "") + "#" + tag, style=tag_style)
+    page.append("\n\n")
     page.append_text(_highlighted(paper.abstract, terms.get("abstract", frozenset()), match_style))
+    if paper.note:
+        page.append("\n\nNote", style="bold")
+        page.append("  (N edits)\n", style="dim")
+        page.append_text(_highlighted(paper.note, terms.get("note", frozenset()), match_style))
     return page
 
 
@@ -64,8 +73,9 @@ class PaperViewer(VerticalScroll, can_focus=True):
         if paper is None:
             self.text = Text("No paper selected.", style="dim")
         else:
-            style = self.app.current_theme.accent or "yellow"
-            self.text = paper_text(paper, terms or {}, f"bold reverse {style}")
+            theme = self.app.current_theme
+            accent = theme.accent or "yellow"
+            self.text = paper_text(paper, terms or {}, f"bold reverse {accent}", f"bold {theme.secondary or 'cyan'}")
         self.query_one("#paper-body", Static).update(self.text)
         if self.scroll_y:
             self.scroll_home(animate=False)

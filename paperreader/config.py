@@ -1,0 +1,179 @@
+"""The user's config file: the inbox folder, the theme and key overrides (TOML).
+
+It lives in the platform's user config dir (``paperreader config`` prints
+where); ``--config FILE`` or ``PAPERREADER_CONFIG`` point elsewhere.  A missing
+file means defaults.  A file that cannot be read or parsed is an error naming
+it; a setting of the wrong kind is a warning and is ignored, so a typo never
+keeps the reader from opening.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .text import printable
+
+__all__ = ["Config", "ConfigError", "config_path", "load_config", "CONFIG_ENV", "EXAMPLE"]
+
+CONFIG_ENV = "PAPERREADER_CONFIG"
+#: The inbox is not checked more often than this (seconds).
+MIN_INTERVAL = 1.0
+
+EXAMPLE = """\
+# paperreader's config file (TOML).  Every setting is optional.
+
+theme = "gruvbox"                       # any Textual theme (ctrl+p "theme" lists them)
+
+[inbox]
+folder = "~/Downloads/daily-papers"     # new *.txt digests here are imported
+interval = 5                            # seconds between checks while the reader runs
+
+[keys]                                  # binding id = keys, comma-separated (? shows the ids)
+toggle_bookmark = "B"
+next_unread = "n,J"
+"""
+
+_BINDING_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class ConfigError(Exception):
+    """The config file cannot be used at all; the message names it and says why."""
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path
+    exists: bool = False
+    inbox: Path | None = None
+    inbox_interval: float = 5.0
+    theme: str | None = None
+    #: Binding id -> keys, as ``App.set_keymap`` takes them.
+    keys: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "exists": self.exists,
+            "inbox": {"folder": str(self.inbox) if self.inbox else None, "interval": self.inbox_interval},
+            "theme": self.theme,
+            "keys": dict(self.keys),
+            "warnings": list(self.warnings),
+        }
+
+    def describe(self) -> list[str]:
+        """What ``paperreader config`` prints: where the file is and what is set."""
+        where = printable(str(self.path))
+        lines = [f"config file     {where}" + ("" if self.exists else "  (does not exist; defaults in use)")]
+        if self.inbox is None:
+            lines.append("inbox.folder    (not set)")
+        else:
+            state = "" if self.inbox.is_dir() else "  (no such folder yet)"
+            lines.append(f"inbox.folder    {printable(str(self.inbox))}{state}")
+        lines.append(f"inbox.interval  {self.inbox_interval:g} s")
+        lines.append(f"theme           {printable(self.theme) if self.theme else '(not set: textual-dark)'}")
+        if not self.keys:
+            lines.append("keys            (no overrides)")
+        for binding, keys in sorted(self.keys.items()):
+            lines.append(f"keys.{binding:<11}{printable(keys)}" if len(binding) < 11 else f"keys.{binding} {printable(keys)}")
+        lines += [f"warning: {printable(w)}" for w in self.warnings]
+        return lines
+
+
+def config_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """The config file to use: the option, then ``$PAPERREADER_CONFIG``, then the platform's."""
+    if option:
+        return Path(option).expanduser()
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]).expanduser()
+    from platformdirs import user_config_dir  # only when needed: start-up time
+
+    return Path(user_config_dir("paperreader", appauthor=False)) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file (defaults if it does not exist)."""
+    path = path or config_path()
+    config = Config(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return config
+    except OSError as error:
+        raise ConfigError(f"{printable(str(path))}: cannot read the config file ({error.strerror or error})") from error
+    config.exists = True
+    try:
+        document = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{printable(str(path))}: the config file is not UTF-8 text") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{printable(str(path))}: invalid TOML ({error})") from error
+    _read(document, config)
+    return config
+
+
+def _read(document: dict[str, Any], config: Config) -> None:
+    where = printable(str(config.path))
+
+    def warn(message: str) -> None:
+        config.warnings.append(f"{where}: {message}")
+
+    for key, value in document.items():
+        if key == "theme":
+            if isinstance(value, str) and value.strip():
+                config.theme = value.strip()
+            else:
+                warn("'theme' must be a theme's name (text); ignored")
+        elif key == "inbox":
+            if isinstance(value, dict):
+                _read_inbox(value, config, warn)
+            else:
+                warn("[inbox] must be a table (folder = ..., interval = ...); ignored")
+        elif key == "keys":
+            if isinstance(value, dict):
+                _read_keys(value, config, warn)
+            else:
+                warn("[keys] must be a table (binding_id = \"keys\"); ignored")
+        else:
+            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys])")
+
+
+def _read_inbox(table: dict[str, Any], config: Config, warn: Any) -> None:
+    for key, value in table.items():
+        if key == "folder":
+            if isinstance(value, str) and value.strip():
+                folder = Path(value.strip()).expanduser()
+                config.inbox = folder if folder.is_absolute() else config.path.parent / folder
+            else:
+                warn("inbox.folder must be a folder's path (text); ignored")
+        elif key == "interval":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if value < MIN_INTERVAL:
+                    warn(f"inbox.interval {value} is below {MIN_INTERVAL:g} s; using {MIN_INTERVAL:g}")
+                config.inbox_interval = max(float(value), MIN_INTERVAL)
+            else:
+                warn("inbox.interval must be a number of seconds; ignored")
+        else:
+            warn(f"unknown setting inbox.{key}; ignored (known: folder, interval)")
+
+
+def _read_keys(table: dict[str, Any], config: Config, warn: Any) -> None:
+    def flatten(prefix: str, items: dict[str, Any]) -> None:
+        # TOML reads ``list.down = "J"`` as a nested table: put the dots back.
+        for key, value in items.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict):
+                flatten(name + ".", value)
+            elif not _BINDING_ID.match(name):
+                warn(f"keys.{name}: not a binding id; ignored")
+            elif not isinstance(value, str) or not value.strip():
+                warn(f"keys.{name} must be keys as text, e.g. \"B\" or \"n,J\"; ignored")
+            else:
+                config.keys[name] = ",".join(part.strip() for part in value.split(",") if part.strip())
+
+    flatten("", table)
