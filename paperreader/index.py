@@ -425,19 +425,22 @@ class SearchIndex:
     # -- searching ---------------------------------------------------------------
 
     def _current_searcher(self) -> Searcher:
-        """The cached searcher, refreshed if the index changed on disk."""
-        if self._searcher is not None and self._searcher.doc_count_all() == 0:
-            # Whoosh cannot refresh a searcher over an empty index: open anew.
+        """The cached searcher, replaced when the index changed on disk.
+
+        Not ``Searcher.refresh()``, nor a new searcher from the same Index
+        object: in whoosh3 both keep the segment readers they had, with the
+        deletions those knew, so a paper updated since (new tags, a newer
+        digest) would match twice, old words included.  Opening the index
+        afresh reads the segments' current deletions; it costs a few ms, only
+        after a write.
+        """
+        if self._searcher is not None and self._searcher.up_to_date():
+            return self._searcher
+        if self._searcher is not None:
             self._searcher.close()
-            self._searcher = None
-        if self._searcher is None:
-            self._searcher = self._open().searcher()
-            self._doc_ids = self._docnums = None
-        else:
-            fresh = self._searcher.refresh()
-            if fresh is not self._searcher:
-                self._searcher = fresh
-                self._doc_ids = self._docnums = None
+        self._ix = index.open_dir(str(self.path))
+        self._searcher = self._ix.searcher()
+        self._doc_ids = self._docnums = None
         return self._searcher
 
     def _id_maps(self, searcher: Searcher) -> tuple[list[str], dict[str, int]]:
