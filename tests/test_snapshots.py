@@ -74,3 +74,33 @@ def test_hostile_library_screen(snap_compare, tmp_path: Path) -> None:
         await pilot.press("j", "j")  # the escapes paper in the viewer
 
     assert snap_compare(make_app(tmp_path / "data"), terminal_size=SIZE, run_before=wait)
+
+
+def test_views_panel(snap_compare, sample_dir: Path) -> None:
+    """The saved views panel with built-in and saved views and their unread counts."""
+    from paperreader.library import Library
+    from paperreader.models import SavedView
+
+    with Library(sample_dir) as library:
+        library.store.save_view(SavedView("Diffusion, unread", "diffusion", "unread"))
+        library.store.save_view(SavedView("Agents", "agent*"))
+
+    async def views(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", "n", "v")
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_dir), terminal_size=SIZE, run_before=views)
+
+
+def test_digests_screen(snap_compare, sample_dir: Path) -> None:
+    """One row per digest with triage bars, the sparkline, the newest day's topics."""
+
+    async def digests(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", "n", "b", "D")
+        await settle(pilot)
+        await pilot.app.screen.workers.wait_for_complete()
+        await settle(pilot)
+
+    assert snap_compare(make_app(sample_dir), terminal_size=SIZE, run_before=digests)
