@@ -42,10 +42,29 @@ async def _help(pilot: Pilot) -> None:
     await pilot.press("question_mark")
 
 
+async def _digests(pilot: Pilot) -> None:
+    await pilot.press("n", "n", "b", "j", "r", "D")
+    await settle(pilot)
+    await pilot.app.screen.workers.wait_for_complete()  # the topics
+
+
+async def _views(pilot: Pilot) -> None:
+    from .models import SavedView
+
+    store = pilot.app.library.store  # type: ignore[attr-defined]
+    store.save_view(SavedView("Diffusion, unread", "diffusion", "unread"))
+    store.save_view(SavedView("Agents", "agent*"))
+    await pilot.press("n", "t", *"robots", "enter")
+    await pilot.pause(0.2)
+    await pilot.press("v")
+
+
 SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "main": _main_screen,
     "search": _search,
     "help": _help,
+    "digests": _digests,
+    "views": _views,
 }
 
 
