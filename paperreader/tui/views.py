@@ -70,7 +70,7 @@ class ViewsPanel(Vertical, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Label(Text("Views"), id="views-title")
         yield OptionList(id="views-list")
-        yield Label(Text("enter open · e edit · x delete\nS saves the current filter", style="dim"), id="views-help")
+        yield Label(Text("⏎ open · e edit · x delete\nS saves the current filter", style="dim"), id="views-help")
 
     @property
     def entries(self) -> list[SavedView]:
