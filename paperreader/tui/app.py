@@ -265,10 +265,6 @@ class PaperReaderApp(App[None]):
 
     def _all_bindings(self) -> list[Binding]:
         """Every binding with an id, of the app and its widgets and screens (what a keymap can remap)."""
-        from .annotate import NoteScreen, TagScreen
-        from .digests import DigestsScreen
-        from .screens import ConfirmScreen, HelpScreen
-
         found: list[Binding] = []
         for owner in (self, PaperList, ViewsPanel, DigestsScreen, TagScreen, NoteScreen, HelpScreen, ConfirmScreen):
             found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
