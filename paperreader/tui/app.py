@@ -227,10 +227,11 @@ class PaperReaderApp(App[None]):
         self._update_info()
         self.reload()
         self.prepare_index()
-        self.set_interval(self.poll_interval, self._poll_store)
+        # The polls belong to the reader's screen: at quit they stop with it.
+        self.main_screen.set_interval(self.poll_interval, self._poll_store)
         if self.inbox is not None:
             self.check_inbox()
-            self.set_interval(self.config.inbox_interval if self.config else 5.0, self.check_inbox)
+            self.main_screen.set_interval(self.config.inbox_interval if self.config else 5.0, self.check_inbox)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The reader's keys act on the reader only, not under the digests screen or a dialog."""
@@ -330,7 +331,7 @@ class PaperReaderApp(App[None]):
         cached = self._cache.get(key)
         if cached is not None:
             cached.token = self._token
-            self.post_message(self.ResultsReady(cached))
+            self._post_to_reader(self.ResultsReady(cached))
             return
         self.compute_results(self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to)
 
@@ -358,7 +359,17 @@ class PaperReaderApp(App[None]):
             order = "digest" if sort == "relevance" else sort
             ids = store.ids(view, digest=digest, order=order)
             results = Results(token, ids, len(ids))
-        self.post_message(self.ResultsReady(results))
+        self._post_to_reader(self.ResultsReady(results))
+
+    def _post_to_reader(self, message: Message) -> None:
+        """Send a worker's answer by way of the reader's screen (it bubbles up to the app).
+
+        A worker may finish while the app quits, after the screen is gone: a
+        message posted to a closed screen is dropped, where one posted to the
+        app would be handled and find no widgets. Safe from a worker thread.
+        """
+        if self.screen_stack:
+            self.main_screen.post_message(message)
 
     def _forget_results(self) -> None:
         """The library changed: cached answers may be stale."""
@@ -444,7 +455,8 @@ class PaperReaderApp(App[None]):
         """
         if self._viewer_timer is not None:
             self._viewer_timer.stop()
-        self._viewer_timer = self.set_timer(VIEWER_DELAY, self._show_current)
+        # The viewer owns the timer, so it cannot fire after the viewer is gone (at quit).
+        self._viewer_timer = self.query_one(PaperViewer).set_timer(VIEWER_DELAY, self._show_current)
 
     @on(PaperList.Selected)
     def _selected(self, event: PaperList.Selected) -> None:
@@ -456,7 +468,8 @@ class PaperReaderApp(App[None]):
     def _query_changed(self, event: Input.Changed) -> None:
         if self._debounce_timer is not None:
             self._debounce_timer.stop()
-        self._debounce_timer = self.set_timer(self.debounce, lambda: self._apply_query(event.value))
+        # Owned by the filter bar: it dies with it, never outliving the screen at quit.
+        self._debounce_timer = event.input.set_timer(self.debounce, lambda: self._apply_query(event.value))
 
     def _apply_query(self, value: str) -> None:
         if value != self.query:
@@ -773,7 +786,7 @@ class PaperReaderApp(App[None]):
             return
         if self._views_timer is not None:
             self._views_timer.stop()
-        self._views_timer = self.set_timer(delay, self.count_views) if delay else None
+        self._views_timer = panel.set_timer(delay, self.count_views) if delay else None  # dies with the panel
         if not delay:
             self.count_views()
 
@@ -781,7 +794,7 @@ class PaperReaderApp(App[None]):
     def count_views(self) -> None:
         panel_views = self.query_one(ViewsPanel).entries
         counts = {ViewsPanel.key(view): self.library.view_counts(view) for view in panel_views}
-        self.post_message(self.ViewCounts(counts))
+        self._post_to_reader(self.ViewCounts(counts))
 
     def on_paper_reader_app_view_counts(self, message: ViewCounts) -> None:
         self.query_one(ViewsPanel).set_counts(message.counts)
