@@ -97,12 +97,7 @@ def bench_import(files_dir: Path, data_dir: Path, papers: int) -> dict[str, floa
     """A real ``paperreader import`` process into an empty data dir."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "paperreader", "import", "-q", str(files_dir)],
-        env=_env(data_dir),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    run_child([sys.executable, "-m", "paperreader", "import", "-q", str(files_dir)], env=_env(data_dir))
     wall = time.perf_counter() - start
     rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     return {"wall_s": wall, "papers_per_s": papers / wall, "peak_rss_mb": rss}
@@ -134,22 +129,24 @@ def bench_search(library: Library, repeat: int) -> dict[str, dict[str, list[floa
 def bench_cli_search(data_dir: Path, repeat: int) -> list[float]:
     command = [sys.executable, "-m", "paperreader", "search", "language models", "--limit", "10"]
     return timed(
-        lambda: subprocess.run(
-            command, env=_env(data_dir), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        ),
+        lambda: run_child(command, env=_env(data_dir)),
         repeat,
     )
 
 
+def run_child(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run a child process; if it fails, stop with its own error output, not just its exit code."""
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command[1:])} failed (exit {result.returncode}):\n{result.stderr.strip()[-4000:]}"
+        )
+    return result
+
+
 def bench_tui(data_dir: Path) -> dict[str, object]:
     spawned = time.time()
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tui_probe", str(data_dir), str(spawned)],
-        cwd=HERE.parent,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    result = run_child([sys.executable, "-m", "benchmarks.tui_probe", str(data_dir), str(spawned)], cwd=HERE.parent)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -34,3 +34,16 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     ):
         assert f"| {figure}" in report, figure
     assert "2,000 synthetic papers" in report and "FTS5" in report
+
+
+def test_a_failing_child_shows_its_own_error_output() -> None:
+    """A benchmark child that fails must say why, not only that it exited non-zero."""
+    from benchmarks.run import run_child
+
+    script = "import sys; print('NoMatches: the viewer is gone', file=sys.stderr); sys.exit(3)"
+    try:
+        run_child([sys.executable, "-c", script])
+    except SystemExit as stop:
+        assert "exit 3" in str(stop.code) and "NoMatches: the viewer is gone" in str(stop.code)
+    else:
+        raise AssertionError("a failing child must stop the benchmark")
