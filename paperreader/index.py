@@ -28,6 +28,8 @@ from whoosh import classify, highlight, index, qparser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.matching import ReadTooFar
+from whoosh.matching.binary import AndMaybeMatcher
 from whoosh.query import Every, FuzzyTerm, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -135,6 +137,30 @@ def _document(paper: Paper) -> dict[str, Any]:
     if paper.upvotes is not None:
         doc["upvotes"] = paper.upvotes
     return doc
+
+
+def _and_maybe_skip_to(self: AndMaybeMatcher, id: int) -> bool:
+    """``AndMaybeMatcher.skip_to`` that keeps the optional side on the required one.
+
+    Whoosh turns a field union (``title:w OR abstract:w``) into "title, and
+    maybe the abstract" once the top-N threshold is out of the abstract's
+    reach.  Its ``skip_to`` moves the optional side to the *requested* id,
+    not to where the required side landed; inside an ``And`` the two then sit
+    on different papers and the abstract's share of the score is dropped, so
+    a small ``limit`` returns the wrong top N (a paper scored 25.5 instead of
+    27.6).  whoosh3 3.54 and whoosh-reloaded have the same code, so it is
+    corrected here, where Whoosh is imported, rather than in a vendored copy.
+    """
+    if not self.a.is_active():
+        raise ReadTooFar
+    moved_a = self.a.skip_to(id)
+    moved_b = False
+    if self.a.is_active() and self.b.is_active():
+        moved_b = self.b.skip_to(self.a.id())
+    return bool(moved_a or moved_b)
+
+
+AndMaybeMatcher.skip_to = _and_maybe_skip_to  # type: ignore[method-assign]
 
 
 class _SpanFormatter(highlight.Formatter):
