@@ -324,6 +324,12 @@ def _summary(report: FileReport) -> str:
         )
     days = ", ".join(d.isoformat() for d in report.digests)
     text = f"{name}: {report.new} new, {report.known} already known (digest {days})"
+    if report.other_pages:
+        crowded = ", ".join(f"{day.isoformat()} ({_n(count, 'paper')})" for day, count in report.other_pages.items())
+        text += (
+            f"; {crowded} already had a different page, now merged with this one "
+            "(a page from another year needs --date YYYY-MM-DD, the day it was saved)"
+        )
     if report.warnings:
         text += f", {_n(len(report.warnings), 'warning')}"
     return text

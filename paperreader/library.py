@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .backup import looks_like_json, parse_backup
-from .models import Paper, SavedView
+from .models import Paper, ParsedPaper, SavedView
 from .parser import parse_digest
 from .paths import DB_NAME, INDEX_NAME
 from .store import Store, StoreError, View, now
@@ -54,6 +54,10 @@ class FileReport:
     restored: int | None = None
     #: For a JSON backup: how many saved views it held.
     views: int = 0
+    #: Digest dates that already had another page (its number of papers) before
+    #: this file: two different pages for one day usually mean the file's year
+    #: is wrong (copied files all get today's modification time), so --date helps.
+    other_pages: dict[dt.date, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -247,6 +251,7 @@ class Library:
         if parsed.error:
             report.error = parsed.error
             return report
+        report.other_pages = self._other_pages(parsed.papers)
         try:
             outcome = self.store.add(parsed.papers, sha256=digest, path=str(path), warnings=len(parsed.warnings))
         except Exception as error:  # noqa: BLE001 - reported per file; the transaction rolled back
@@ -254,6 +259,23 @@ class Library:
             return report
         report.new, report.known, report.updated = len(outcome.new), len(outcome.known), len(outcome.updated)
         return report
+
+    def _other_pages(self, papers: Sequence[ParsedPaper]) -> dict[dt.date, int]:
+        """The digest dates of ``papers`` that already hold a different page.
+
+        A page is different when most of its papers for that day are not among
+        the day's papers yet: the same page saved twice (a few more papers
+        later in the day, other line endings) shares most of them.
+        """
+        found: dict[dt.date, int] = {}
+        for day in sorted({d for paper in papers for d in paper.digests}):
+            before = set(self.store.ids("all", digest=day))
+            if not before:
+                continue
+            mine = {paper.id for paper in papers if day in paper.digests}
+            if len(mine & before) * 2 < len(mine):
+                found[day] = len(before)
+        return found
 
     def _restore(self, report: FileReport, data: bytes) -> FileReport:
         """Merge a JSON backup: its papers, and its state where it is newer."""

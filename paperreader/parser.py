@@ -242,6 +242,11 @@ def parse_digest(data: bytes, reference: dt.date) -> ParseResult:
     ``reference`` is the day the digest was saved (the file's modification time,
     or the user's ``--date``): it supplies the year of the page's ``Mar 11`` and
     the date of a page that shows none.
+
+    Text that is not a digest is refused whole (``error`` set, no papers), not
+    imported paragraph by paragraph: a file with neither a page date nor page
+    chrome, or one where most blocks are not a title line followed by a
+    one-line abstract (a README, notes, source code).
     """
     result = ParseResult()
     text, result.warnings, result.error = decode_digest(data)
@@ -253,6 +258,10 @@ def parse_digest(data: bytes, reference: dt.date) -> ParseResult:
     pending: _Block | None = None  # a title waiting for its abstract
     metadata_allowed = False  # a metadata block may follow a complete paper only
     warned_no_date = False
+    # How much of the file has a digest's shape, to refuse text that is something
+    # else (a README, notes, a log) instead of importing its paragraphs as papers.
+    anchored = False  # a page date or page chrome was seen
+    shape = _Shape()
 
     def current_date(line: int) -> dt.date:
         nonlocal warned_no_date
@@ -265,6 +274,7 @@ def parse_digest(data: bytes, reference: dt.date) -> ParseResult:
         nonlocal pending
         if pending is not None:
             result.warnings.append(f"line {pending.line}: skipped {_short(pending.text)!r}: {reason}")
+            shape.odd(pending)
             pending = None
 
     def add(title_block: _Block, abstract: str) -> None:
@@ -276,11 +286,13 @@ def parse_digest(data: bytes, reference: dt.date) -> ParseResult:
         if _is_chrome(block):
             drop_pending("no abstract")
             page_date, warned_no_date, metadata_allowed = None, False, False
+            anchored = True
             continue
         month_day = _page_date(block) if pending is None else None
         if month_day is not None:
             page_date = resolve_month_day(*month_day, reference) or reference
             metadata_allowed = False
+            anchored = True
             continue
         if _is_metadata(block):
             drop_pending("no abstract")
@@ -288,24 +300,64 @@ def parse_digest(data: bytes, reference: dt.date) -> ParseResult:
                 entries[-1].meta = _parse_metadata(block, entries[-1].digest)
             else:
                 result.warnings.append(f"line {block.line}: metadata block without a paper; ignored")
+                shape.odd(block)
             metadata_allowed = False
             continue
         metadata_allowed = False
         if pending is not None:
             add(pending, block.text)
+            shape.paper(block, lines=len(block.lines))
             pending = None
         elif len(block.lines) > 1:
             # A title directly followed by its abstract, the blank line lost.
             result.warnings.append(f"line {block.line}: title and abstract not separated by a blank line")
             add(_Block(block.line, block.lines[:1]), " ".join(block.lines[1:]))
+            shape.paper(block, lines=len(block.lines) - 1)
         else:
             pending = block
     drop_pending("no abstract")
 
+    if not text.strip():
+        result.error = "no papers found (empty file)"
+        return result
+    if not anchored:
+        result.error = 'not a digest (no page date such as "Mar 11" and no page chrome)'
+    elif entries and shape.odd_blocks > shape.papers:
+        result.error = (
+            f"not a digest (most of its blocks are not a title line then an abstract, e.g. line {shape.first_odd})"
+        )
+    if result.error:
+        result.warnings = []  # what was odd about its "papers" does not matter: it is refused
+        return result
     result.papers = _merge(entries, result.warnings)
     if not result.papers:
-        result.error = "no papers found" + (" (empty file)" if not text.strip() else "")
+        result.error = "no papers found"
     return result
+
+
+@dataclass(slots=True)
+class _Shape:
+    """How many blocks of a file read as a digest's papers, and how many do not.
+
+    A digest's abstract is one long line (two, when a line break slipped in);
+    paragraphs of many short lines, titles without an abstract and stray
+    metadata blocks are what a README, notes or a log look like instead.
+    """
+
+    papers: int = 0
+    odd_blocks: int = 0
+    first_odd: int | None = None
+
+    def paper(self, abstract: _Block, *, lines: int) -> None:
+        if lines <= 2:
+            self.papers += 1
+        else:
+            self.odd(abstract)
+
+    def odd(self, block: _Block) -> None:
+        self.odd_blocks += 1
+        if self.first_odd is None:
+            self.first_odd = block.line
 
 
 def _merge(entries: list[_Entry], warnings: list[str]) -> list[ParsedPaper]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -169,10 +170,46 @@ def test_binary_files(data: bytes) -> None:
 
 
 def test_page_without_date_uses_reference() -> None:
-    text = "\n\n".join(["Title One", "Abstract one."]) + "\n"
+    text = page(None, [P("Title One", "Abstract one.")])  # page chrome, but the date line lost
     result = parse_digest(text.encode(), REF)
     assert result.papers[0].digests == (REF,)
     assert any("no page date" in w for w in result.warnings)
+
+
+def test_date_without_chrome_is_a_digest() -> None:
+    text = "\n\n".join(["Mar 10", *(f"{p.title}\n\n{p.abstract}" for p in MONDAY)]) + "\n"
+    assert titles(parse_digest(text.encode(), REF)) == [p.title for p in MONDAY]
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        # This repository's README as readme.txt: 47 "papers" titled "# paperreader" before.
+        (README.read_bytes(), "no page date"),
+        (b"Title One\n\nAbstract one.\n\nTitle Two\n\nAbstract two.\n", "no page date"),
+        (b"id,title\n1,a\n2,b\n", "no page date"),
+        # Page chrome pasted above something else: its blocks are not title-then-abstract.
+        (page("Mar 11", []).encode() + README.read_bytes(), "not a title line then an abstract"),
+        (page("Mar 11", []).encode() + Path(__file__).read_bytes(), "not a title line then an abstract"),
+    ],
+    ids=["readme", "pairs-without-date-or-chrome", "csv", "chrome-then-readme", "chrome-then-python"],
+)
+def test_text_that_is_not_a_digest_is_refused(data: bytes, reason: str) -> None:
+    result = parse_digest(data, REF)
+    assert result.papers == [] and result.warnings == []
+    assert result.error is not None and result.error.startswith("not a digest (") and reason in result.error
+    assert "\n" not in result.error
+
+
+def test_a_few_odd_blocks_do_not_refuse_a_digest() -> None:
+    # Two odd blocks (a wrapped paragraph, a title without abstract) among three papers.
+    odd = "a wrapped\nparagraph of\nshort lines\nthat is no abstract\n\nA Dangling Title"
+    result = parse_digest((page("Mar 10", MONDAY) + "\n" + odd + "\n").encode(), REF)
+    assert result.error is None and titles(result)[:3] == [p.title for p in MONDAY]
+    assert any("A Dangling Title" in w for w in result.warnings)
 
 
 def test_title_without_abstract_is_skipped_with_a_warning() -> None:
