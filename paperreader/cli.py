@@ -407,9 +407,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     tags = _tags_option(args.tag)
     if tags is None:
         return 2
-    outcome = library.search(
-        args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit, count=not args.json
-    )
+    # No exact count: it would run the query a second time over every match
+    # (longer than the search itself); the summary line says "about" instead.
+    outcome = library.search(args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit)
     _flush_notices(library)
     if outcome.error:
         _error(outcome.error)
@@ -434,8 +434,17 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         shown = args.query if len(args.query) <= 80 else args.query[:79] + "…"
         print(f"No papers match {printable(shown)!r}.{hint}", file=sys.stderr)
     elif not args.json and outcome.total > len(outcome.hits):
-        print(f"({len(outcome.hits)} of {outcome.total} matches; --limit shows more)", file=sys.stderr)
+        about = "" if outcome.exact else "about "
+        print(f"({len(outcome.hits)} of {about}{_round_count(outcome.total, outcome.exact)} matches; --limit shows more)", file=sys.stderr)
     return 0
+
+
+def _round_count(total: int, exact: bool) -> str:
+    """A count for people: exact as it is, an estimate to two significant digits (about 16,000)."""
+    if exact or total < 100:
+        return f"{total:,}"
+    digits = len(str(total)) - 2
+    return f"{round(total, -digits):,}"
 
 
 def _tags_option(values: Sequence[str]) -> list[str] | None:

@@ -1,0 +1,122 @@
+"""How paperreader uses Whoosh at speed: what a search must not do, and what it must still get right.
+
+No timing is asserted here (machines are noisy; ``python -m benchmarks`` times);
+these tests pin the behaviours the speed comes from: no second pass to count,
+no reader opened just to count, segment files read in place, ids read only for
+what is shown.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import searching
+
+from benchmarks.synth import generate
+from paperreader.cli import main
+from paperreader.library import Library
+from paperreader.paths import INDEX_NAME
+
+
+@pytest.fixture(scope="module")
+def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with 600 synthetic papers (6 digests), shared read-only by the tests."""
+    root = tmp_path_factory.mktemp("speed")
+    generate(root / "digests", 600, seed=11)
+    with Library(root / "data") as library:
+        assert all(report.ok for report in library.import_paths([root / "digests"]))
+    return root / "data"
+
+
+@pytest.fixture
+def synthetic(synthetic_dir: Path) -> Iterator[Library]:
+    with Library(synthetic_dir) as library:
+        yield library
+
+
+def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str, str]:
+    status = main(["--data-dir", str(data_dir), *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_search_does_not_count_every_match_a_second_time(
+    capsys: pytest.CaptureFixture[str], synthetic_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Library(synthetic_dir) as library:
+        real = library.search("language models", limit=None).total
+    assert real > 100
+
+    def second_pass(self: searching.Results) -> int:
+        raise AssertionError("len(results) runs the whole query again")
+
+    monkeypatch.setattr(searching.Results, "__len__", second_pass)
+    status, out, err = run(capsys, synthetic_dir, "search", "language models", "--limit", "5")
+    assert status == 0, err
+    assert len(out.splitlines()) >= 5
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("(5 of about ") and line.endswith(" matches; --limit shows more)"), line
+    about = int(line.removeprefix("(5 of about ").split()[0].replace(",", ""))
+    assert 0.7 * real <= about <= 1.3 * real, (about, real)
+
+
+def test_cli_search_count_is_exact_when_every_match_is_shown(
+    capsys: pytest.CaptureFixture[str], synthetic_dir: Path
+) -> None:
+    with Library(synthetic_dir) as library:
+        outcome = library.search("title:experts", limit=None)
+    assert 1 < outcome.total < 100 and outcome.exact
+    status, _out, err = run(capsys, synthetic_dir, "search", "title:experts", "--limit", "1")
+    assert status == 0
+    assert f"(1 of {outcome.total} matches; --limit shows more)" in err
+
+
+def test_opening_the_index_counts_from_its_table_of_contents(
+    synthetic_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Index.doc_count()`` opens a reader on every segment just to count."""
+
+    def counting_reader(self: whoosh_index.FileIndex) -> int:
+        raise AssertionError("doc_count() opens every segment")
+
+    monkeypatch.setattr(whoosh_index.FileIndex, "doc_count", counting_reader)
+    with Library(synthetic_dir) as library:
+        assert library.search("model", limit=3).hits
+        assert library.notices == []
+        assert library.index().doc_count() == library.store.count()
+
+
+def test_opening_a_searcher_reads_the_segment_files_in_place(synthetic_dir: Path) -> None:
+    """Whoosh's BytesIO(memoryview) copied each mapped segment file whole on every open."""
+    segments = sum(path.stat().st_size for path in (synthetic_dir / INDEX_NAME).glob("*.seg"))
+    assert segments > 1_000_000
+    ix = whoosh_index.open_dir(str(synthetic_dir / INDEX_NAME))
+    tracemalloc.start()
+    try:
+        searcher = ix.searcher()
+        assert searcher.doc_count() == 600
+        allocated = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    searcher.close()
+    assert allocated < segments / 10, (allocated, segments)
+
+
+def test_a_view_finds_the_current_version_of_a_changed_paper(synthetic: Library) -> None:
+    """Ids are read per segment: a replaced (deleted) version must not stand for the paper."""
+    hit = synthetic.search("model", limit=1).hits[0]
+    try:
+        synthetic.store.set_tags([hit.id], replace=["zebra"])
+        synthetic.store.set_state([hit.id], bookmarked=True)
+        synthetic.update_index()
+        found = synthetic.search("zebra", view="bookmarked")
+        assert [h.id for h in found.hits] == [hit.id]
+        assert [h.id for h in synthetic.search("model", view="bookmarked").hits] == [hit.id]
+    finally:
+        synthetic.store.set_tags([hit.id], replace=[])
+        synthetic.store.set_state([hit.id], bookmarked=False)
+        synthetic.update_index()
