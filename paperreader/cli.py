@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import sys
 import tempfile
@@ -171,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
         "mark papers read, unread, bookmarked or unbookmarked",
         "paperreader search rl --json | jq -r '.[].id' | paperreader mark bookmark -",
         "Change the state of papers given by id (or a unique prefix of 4+ characters). "
-        "'-' reads ids from standard input. If any id is unknown, nothing is changed.",
+        "'-' reads ids from standard input: words, the output of --json, or the lines of plain "
+        "'list' or 'search' output (the id that starts each line). If any id is unknown, nothing is changed.",
     )
     p.add_argument("action", choices=("read", "unread", "bookmark", "unbookmark"))
     p.add_argument("ids", nargs="+", metavar="ID")
@@ -227,13 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "config",
         "show where the config file is and what it sets",
-        "paperreader config --example > \"$(paperreader config --path)\"",
+        "paperreader config --init && $EDITOR \"$(paperreader config --path)\"",
         "Print the config file's location and its settings (inbox folder, theme, key overrides), "
-        "with a warning for each setting that cannot be used. Exit 1 if the file cannot be read.",
+        "with a warning for each setting that cannot be used (an unknown key binding id too). "
+        "Exit 1 if the file cannot be read.",
     )
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.add_argument("--path", action="store_true", help="print only the file's path")
     p.add_argument("--example", action="store_true", help="print an example config file")
+    p.add_argument(
+        "--init", action="store_true",
+        help="write the example config file to the config path, creating its folder (never replaces a file)",
+    )
 
     command("reindex", "rebuild the search index from the library", "paperreader reindex")
     command(
@@ -407,6 +414,8 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     tags = _tags_option(args.tag)
     if tags is None:
         return 2
+    if not _digest_exists(library, args.digest):
+        return 1
     # No exact count: it would run the query a second time over every match
     # (longer than the search itself); the summary line says "about" instead.
     outcome = library.search(args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit)
@@ -447,6 +456,18 @@ def _round_count(total: int, exact: bool) -> str:
     return f"{round(total, -digits):,}"
 
 
+def _digest_exists(library: Library, day: dt.date | None) -> bool:
+    """True if there is no ``--digest`` or it names a digest; else a one-line error with the nearest ones."""
+    if day is None or library.store.count(digest=day):
+        return True
+    nearest = library.nearest_digests(day)
+    if nearest:
+        _error(f"no digest on {day.isoformat()}; the nearest: {', '.join(d.isoformat() for d in sorted(nearest))}")
+    else:
+        _error(f"no digest on {day.isoformat()}: the library has no digests yet")
+    return False
+
+
 def _tags_option(values: Sequence[str]) -> list[str] | None:
     """The tags of ``--tag`` options, normalised; None (after an error line) if one is not a tag."""
     from .text import normalize_tag
@@ -461,21 +482,23 @@ def _tags_option(values: Sequence[str]) -> list[str] | None:
     return tags
 
 
-def _saved_view(library: Library, name: str) -> SavedView | None:
-    found = [view for view in library.store.views() if view.name == name]
-    if not found:
-        names = ", ".join(repr(view.name) for view in library.store.views()) or "none yet (S in the reader saves one)"
-        _error(f"no saved view named {name!r}; saved views: {names}")
-        return None
-    return found[0]
+def _named_view(library: Library, name: str) -> SavedView | None:
+    """A built-in or saved view by name, or None after a one-line error listing the views."""
+    view = library.find_view(name)
+    if view is None:
+        names = ", ".join(repr(view.name) for view in library.views())
+        _error(f"no view named {name!r}; views: {names}")
+    return view
 
 
 def cmd_list(library: Library, args: argparse.Namespace) -> int:
     tags = _tags_option(args.tag)
     if tags is None:
         return 2
+    if not _digest_exists(library, args.digest):
+        return 1
     if args.view is not None:
-        saved = _saved_view(library, args.view)
+        saved = _named_view(library, args.view)
         if saved is None:
             return 1
         state = saved.state if args.view_state == "all" else args.view_state
@@ -515,8 +538,31 @@ def _read_ids(tokens: Sequence[str]) -> list[str]:
         if isinstance(items, list):
             ids.extend(str(item["id"]) for item in items if isinstance(item, dict) and "id" in item)
         else:
-            ids.extend(text.split())
+            for line in text.splitlines():
+                ids.extend(_line_ids(line))
     return ids
+
+
+_ID_LIKE = re.compile(r"[0-9a-fA-F]{4,10}")
+
+
+def _line_ids(line: str) -> list[str]:
+    """The ids of one line of standard input.
+
+    A line of ``list`` or ``search`` output starts with the paper's id and goes
+    on with its date and title, which are no ids: only the first word counts.
+    A line of nothing but id-like words (``3f2a 81c0``) gives them all; the
+    snippet lines that ``search`` prints under a paper give none.  Anything
+    else is taken word by word, so a mistyped id is reported, not skipped.
+    """
+    words = line.split()
+    if not words or line.startswith("    …"):
+        return []
+    if all(_ID_LIKE.fullmatch(word) for word in words):
+        return words
+    if _ID_LIKE.fullmatch(words[0]):
+        return words[:1]
+    return words
 
 
 def _resolve_ids(library: Library, tokens: Sequence[str]) -> list[str] | None:
@@ -611,19 +657,21 @@ def cmd_note(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_views(library: Library, args: argparse.Namespace) -> int:
-    views = library.store.views()
+    from .models import BUILTIN_VIEWS
+
+    views = library.views()
     rows = []
-    for view in views:
+    for number, view in enumerate(views):
         papers, unread = library.view_counts(view)
-        rows.append({**view.to_json(), "papers": papers, "unread": unread})
+        rows.append({**view.to_json(), "builtin": number < len(BUILTIN_VIEWS), "papers": papers, "unread": unread})
     _flush_notices(library)
     if args.json:
         _print_json(rows)
-    elif not rows:
+        return 0
+    for row, view in zip(rows, views):
+        print(f"{printable(view.name):<24} {row['unread']:>6,} unread {row['papers']:>7,} papers  {printable(view.describe())}")
+    if len(views) == len(BUILTIN_VIEWS):
         print("No saved views yet: in the reader, filter the list and press S.", file=sys.stderr)
-    else:
-        for row, view in zip(rows, views):
-            print(f"{printable(view.name):<24} {row['unread']:>6,} unread {row['papers']:>7,} papers  {printable(view.describe())}")
     return 0
 
 
@@ -677,6 +725,19 @@ def cmd_config(args: argparse.Namespace) -> int:
 
     if args.example:
         sys.stdout.write(EXAMPLE)
+        return 0
+    if args.init:
+        path = config_path(args.config)
+        # The platform's config folder often does not exist yet: a shell
+        # redirection into it would fail, so this creates it.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(EXAMPLE)
+        except FileExistsError:
+            _error(f"{printable(str(path))}: a config file is there already; nothing was changed")
+            return 1
+        print(f"Wrote an example config file to {printable(str(path))}; edit it to taste.", file=sys.stderr)
         return 0
     if args.path:
         print(config_path(args.config))
@@ -860,7 +921,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return run_tui(data_dir, args.config)
         # The CLI is single-threaded, so big index builds may fork writer processes.
-        with Library(data_dir, index_procs=min(4, os.cpu_count() or 1)) as library:
+        # Only an import starts a library: any other command on a folder without
+        # one (a mistyped --data-dir) says so instead of creating an empty one.
+        create = args.command == "import"
+        with Library(data_dir, index_procs=min(4, os.cpu_count() or 1), create=create) as library:
             status = COMMANDS[args.command](library, args)
             _flush_notices(library)
             return status

@@ -9,6 +9,7 @@ keeps the reader from opening.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -18,7 +19,7 @@ from typing import Any
 
 from .text import printable
 
-__all__ = ["Config", "ConfigError", "config_path", "load_config", "CONFIG_ENV", "EXAMPLE"]
+__all__ = ["Config", "ConfigError", "config_path", "load_config", "CONFIG_ENV", "EXAMPLE", "BINDING_IDS"]
 
 CONFIG_ENV = "PAPERREADER_CONFIG"
 #: The inbox is not checked more often than this (seconds).
@@ -39,6 +40,23 @@ next_unread = "n,J"
 """
 
 _BINDING_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+#: Every key binding id of the reader, what ``[keys]`` may remap.  The bindings
+#: live in the TUI, which the CLI must not import (start-up time, no terminal);
+#: a test checks that this list equals the ids of the TUI's bindings.
+BINDING_IDS: frozenset[str] = frozenset(
+    """
+    open page next_paper previous_paper next_unread previous_unread toggle_read toggle_bookmark
+    mark_all_read edit_tags edit_note undo focus_filter view_all view_unread view_bookmarked
+    cycle_digest cycle_sort toggle_views save_view digests more_like_this more_results export
+    open_browser copy_title import reload back help quit
+    list.down list.up list.first list.last list.page_down list.page_up
+    views.up views.down views.edit views.delete views.close view.cancel
+    digests.up digests.down digests.switch digests.close
+    tags.cancel note.save note.cancel help.close confirm.yes confirm.no export.cancel import.cancel
+    link.copy link.close
+    """.split()
+)
 
 
 class ConfigError(Exception):
@@ -171,6 +189,10 @@ def _read_keys(table: dict[str, Any], config: Config, warn: Any) -> None:
                 flatten(name + ".", value)
             elif not _BINDING_ID.match(name):
                 warn(f"keys.{name}: not a binding id; ignored")
+            elif name not in BINDING_IDS:
+                close = difflib.get_close_matches(name, BINDING_IDS, n=1)
+                hint = f"did you mean {close[0]}?" if close else "? in the reader lists them"
+                warn(f"keys.{name}: unknown binding id; ignored ({hint})")
             elif not isinstance(value, str) or not value.strip():
                 warn(f"keys.{name} must be keys as text, e.g. \"B\" or \"n,J\"; ignored")
             else:

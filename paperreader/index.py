@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import classify, highlight, index, qparser
+from whoosh.qparser import syntax as qsyntax
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
@@ -45,7 +46,7 @@ try:  # POSIX advisory locks keep two processes from rebuilding at once.
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["SearchIndex", "SearchOutcome", "INDEX_VERSION", "SORTS", "highlight_text"]
+__all__ = ["SearchIndex", "SearchOutcome", "QueryError", "QUERY_FIELDS", "INDEX_VERSION", "SORTS", "highlight_text"]
 
 #: Bumped whenever the schema or analysis changes: an older index is rebuilt.
 INDEX_VERSION = 2
@@ -57,6 +58,9 @@ _TELL_CATCH_UP = 200
 _SUGGEST_WORDS = 6
 #: Builds of this many papers or more use several writer processes (if allowed).
 _PARALLEL_FROM = 5_000
+#: "Similar papers" keeps the matches scoring at least this share of the best one:
+#: on real digests that is a handful to a score of papers, not half the library.
+SIMILAR_RATIO = 0.5
 
 # One analyzer for both fields, so stemming agrees between them ("models" finds
 # "model"); stop words are kept at query time by the parser's own handling.
@@ -296,6 +300,37 @@ class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):
         return node
 
 
+class QueryError(ValueError):
+    """A query that cannot mean what its author wants; the message says why, for the user."""
+
+
+#: The fields a query may name (``title:diffusion``), in the order they are listed
+#: to someone who named another one.
+QUERY_FIELDS = ("title", "abstract", "tag", "note", "digest", "published", "upvotes", "id")
+
+
+class _StrictFieldsPlugin(qparser.FieldsPlugin):
+    """``foo:bar`` with no field ``foo`` is an error naming the fields.
+
+    Whoosh reads an unknown field as the plain text ``foo:bar``, which quietly
+    matches nothing.  A colon followed by a space ("TrAct: Making…", a pasted
+    title) or by ``//`` (a URL) is text, as before; so are the index's own
+    internal fields, which are no business of a query.
+    """
+
+    def do_fieldnames(self, parser: Any, group: Any) -> Any:
+        for number, node in enumerate(group):
+            if not isinstance(node, qsyntax.FieldnameNode) or node.fieldname in QUERY_FIELDS:
+                continue
+            following = group[number + 1] if number + 1 < len(group) else None
+            if following is None or following.is_ws():
+                continue
+            if following.has_text and str(following.text).startswith("/"):
+                continue
+            raise QueryError(f"unknown field {node.fieldname}; fields are: {', '.join(QUERY_FIELDS)}")
+        return super().do_fieldnames(parser, group)
+
+
 class SearchIndex:
     """The Whoosh index in ``path`` (a folder), kept in step with a store.
 
@@ -318,6 +353,8 @@ class SearchIndex:
         self._parser = qparser.MultifieldParser(
             list(_DEFAULT_FIELDS), SCHEMA, fieldboosts=_DEFAULT_FIELDS, group=qparser.AndGroup
         )
+        self._parser.remove_plugin_class(qparser.FieldsPlugin)
+        self._parser.add_plugin(_StrictFieldsPlugin())
         self._parser.add_plugin(_FuzzyTermPlugin())
         self._parser.add_plugin(qparser.GtLtPlugin())
         self._parser.add_plugin(DateParserPlugin(free=False))
@@ -471,10 +508,23 @@ class SearchIndex:
                 return reason
             behind = len(store.changed_since(int(self._read_state()["rev"])))
             if behind:
-                return f"the search index was {behind} papers behind the library"
+                return f"the search index was {behind:,} paper{'s' if behind != 1 else ''} behind the library"
             if self._doc_count() != store.count():
                 return "the search index did not match the library"
             return None
+
+    def behind(self, store: Any) -> int:
+        """How many papers changed in the store since the index last saw it.
+
+        A lag is normal use, not damage: CLI commands that change tags or notes
+        do not open the index, which catches up (:meth:`update`) the next time.
+        0 for an index with a real problem (missing, damaged, another
+        library's): that is for :meth:`check` to tell.
+        """
+        with self._process_lock():
+            if self._problem(store) is not None:
+                return 0
+            return len(store.changed_since(int(self._read_state()["rev"])))
 
     def rebuild(self, store: Any, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index from the store; returns the number of papers."""
@@ -617,7 +667,7 @@ class SearchIndex:
                 if outcome.total == 0:
                     outcome.suggestion = self._suggest(searcher, query, text)
             except Exception as error:  # noqa: BLE001 - a bad query must not crash a reader
-                outcome.error = _describe(error)
+                outcome.error = str(error) if isinstance(error, QueryError) else _describe(error)
                 outcome.hits, outcome.total = [], 0
         return outcome
 
@@ -660,8 +710,20 @@ class SearchIndex:
             return None
         return corrected
 
-    def more_like(self, paper: Paper, *, allowed: Collection[str] | None = None, limit: int = 50) -> list[SearchHit]:
-        """Papers similar to ``paper`` (Whoosh's key-term expansion of its text)."""
+    def more_like(
+        self,
+        paper: Paper,
+        *,
+        allowed: Collection[str] | None = None,
+        limit: int = 50,
+        ratio: float = SIMILAR_RATIO,
+    ) -> list[SearchHit]:
+        """Papers clearly similar to ``paper`` (Whoosh's key-term expansion of its text), best first.
+
+        Whoosh returns every paper sharing any of the key terms, most of a
+        small library; only those scoring at least ``ratio`` times the best
+        match are kept, so "similar" means similar.
+        """
         with self._lock:
             searcher = self._current_searcher()
             if searcher.doc_count_all() == 0:
@@ -676,7 +738,8 @@ class SearchIndex:
             results = searcher.more_like(
                 docnum, "abstract", text=f"{paper.title} {paper.abstract}", top=limit, numterms=12, filter=mask_filter
             )
-            return _hits(results, doc_ids, scored=True)
+            hits = _hits(results, doc_ids, scored=True)
+            return [hit for hit in hits if hit.score >= ratio * hits[0].score] if hits else []
 
     def key_terms(self, texts: Iterable[str], *, top: int = 8) -> list[str]:
         """The words that set ``texts`` (one digest's papers) apart: its topics.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .backup import looks_like_json, parse_backup
-from .models import Paper, ParsedPaper, SavedView
+from .models import BUILTIN_VIEWS, Paper, ParsedPaper, SavedView
 from .parser import parse_digest
 from .paths import DB_NAME, INDEX_NAME
 from .store import Store, StoreError, View, now
@@ -89,18 +89,16 @@ def _secure_dir(path: Path) -> None:
 class Library:
     """An open library in ``data_dir``.  Close it (or use ``with``) when done."""
 
-    def __init__(self, data_dir: Path, *, index_procs: int = 1) -> None:
+    def __init__(self, data_dir: Path, *, index_procs: int = 1, create: bool = True) -> None:
         """Open (creating if needed) the library in ``data_dir``.
 
         ``index_procs`` > 1 lets big index builds use several processes; only a
-        single-threaded program (the CLI) may ask for that.
+        single-threaded program (the CLI) may ask for that.  With ``create``
+        false, a folder without a library raises :class:`LibraryError` and is
+        left as it was (commands that only read or change existing papers).
         """
         self.data_dir = data_dir
         self.index_procs = index_procs
-        try:
-            _secure_dir(data_dir)
-        except OSError as error:
-            raise LibraryError(f"{data_dir}: cannot create the data dir ({error.strerror or error})") from error
         db_path = data_dir / DB_NAME
         is_new = not db_path.exists() or db_path.stat().st_size == 0
         if is_new and (data_dir / INDEX_NAME / "paperreader-index.json").exists():
@@ -112,6 +110,16 @@ class Library:
                 "(or import a JSON backup into a new data dir); to start a new library here, "
                 f"remove {data_dir / INDEX_NAME} first."
             )
+        if is_new and not create:
+            # A mistyped --data-dir must not quietly become an empty library.
+            raise LibraryError(
+                f"{data_dir}: no library here (nothing was created). Check --data-dir, "
+                "or start one by importing digests: paperreader import PATH"
+            )
+        try:
+            _secure_dir(data_dir)
+        except OSError as error:
+            raise LibraryError(f"{data_dir}: cannot create the data dir ({error.strerror or error})") from error
         try:
             self.store = Store.open(data_dir / DB_NAME)
         except StoreError as error:
@@ -169,8 +177,9 @@ class Library:
     def doctor(self) -> list[tuple[str, str]]:
         """Check the library and repair what can be repaired.
 
-        Returns ``(status, message)`` pairs, status being "ok", "fixed" or
-        "problem" (something the user must act on).
+        Returns ``(status, message)`` pairs, status being "ok", "info" (normal,
+        e.g. an index that lagged and caught up), "fixed" or "problem"
+        (something the user must act on).
         """
         from .index import SearchIndex
 
@@ -193,14 +202,31 @@ class Library:
             if self._index is None:
                 self._index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
             # A damaged library cannot tell what the index should hold: leave it be.
-            reason = None if problems else self._index.check(self.store)
+            reason: str | None = None
+            refused: str | None = None  # the file system refused to let the index catch up
+            if not problems:
+                # Lagging behind (after "paperreader tag add", say) is normal use:
+                # caught up and told, never a rebuild.
+                behind = self._index.behind(self.store)
+                if behind:
+                    refused = self._index.update(self.store)
+                    findings.append((
+                        "problem" if refused else "info",
+                        refused
+                        or f"{INDEX_NAME}/: {behind:,} paper{'s' if behind != 1 else ''} changed since the search "
+                        "index last saw the library (normal after commands that do not search); caught up",
+                    ))
+                if refused is None:
+                    reason = self._index.check(self.store)
             if problems:
                 findings.append(("problem", f"{INDEX_NAME}/: not checked until the library is restored"))
+            elif refused is not None:
+                pass  # told above
             elif reason is None:
                 findings.append(("ok", f"{INDEX_NAME}/: the search index matches the library"))
             else:
                 count = self._index.rebuild(self.store)
-                findings.append(("fixed", f"{INDEX_NAME}/: {reason}; rebuilt it ({count:,} papers)"))
+                findings.append(("fixed", f"{INDEX_NAME}/: {reason}; rebuilt it ({count:,} paper{'s' if count != 1 else ''})"))
         for leftover in (self.data_dir / f"{INDEX_NAME}.new", self.data_dir / f"{INDEX_NAME}.old"):
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -355,6 +381,25 @@ class Library:
         with self._index_lock:
             if self._index is not None:
                 self._index.update(self.store)
+
+    def nearest_digests(self, day: dt.date, *, count: int = 2) -> list[dt.date]:
+        """The digest dates closest to ``day`` (a mistyped or missing one), nearest first."""
+        days = [digest for digest, _papers in self.store.digests()]
+        return sorted(days, key=lambda d: (abs((d - day).days), d))[:count]
+
+    def views(self) -> list[SavedView]:
+        """Every view by name: the built-in ones (All papers, Today, Unread, Bookmarked), then the saved ones."""
+        return [*BUILTIN_VIEWS, *self.store.views()]
+
+    def find_view(self, name: str) -> SavedView | None:
+        """The view called ``name``: a saved one first (the user named it so), else a built-in one.
+
+        An exact name wins; otherwise the name may differ in case (``unread``).
+        """
+        candidates = [*self.store.views(), *BUILTIN_VIEWS]
+        exact = [view for view in candidates if view.name == name]
+        folded = [view for view in candidates if view.name.casefold() == name.casefold()]
+        return (exact or folded or [None])[0]
 
     def view_digest(self, view: SavedView) -> dt.date | None:
         """The digest date a saved view means now ("newest" is whichever digest is newest today)."""

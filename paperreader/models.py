@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-__all__ = ["ParsedPaper", "ParseResult", "Paper", "Snippet", "SearchHit", "Stats", "SavedView", "DigestDay", "STATES"]
+__all__ = ["ParsedPaper", "ParseResult", "Paper", "Snippet", "SearchHit", "Stats", "SavedView", "DigestDay", "STATES", "BUILTIN_VIEWS"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +176,16 @@ class SavedView:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+
+
+#: Views every library has, in the reader's views panel and for ``list --view`` and
+#: ``views``: not stored, not editable.  Defined here so the TUI and the CLI agree.
+BUILTIN_VIEWS: tuple[SavedView, ...] = (
+    SavedView("All papers"),
+    SavedView("Today", digest="newest"),
+    SavedView("Unread", state="unread"),
+    SavedView("Bookmarked", state="bookmarked"),
+)
 
 
 @dataclass(frozen=True, slots=True)

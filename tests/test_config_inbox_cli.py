@@ -188,7 +188,7 @@ def test_views_and_list_view(data: str, capsys: pytest.CaptureFixture[str]) -> N
     robots = ids(capsys, data, "--view", "Robots")
     assert len(robots) == 1
     status, _, err = run(capsys, "--data-dir", data, "list", "--view", "Nope")
-    assert status == 1 and "no saved view named 'Nope'" in err
+    assert status == 1 and "no view named 'Nope'" in err
 
 
 def test_stats_table_and_json(data: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,18 +19,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ..models import STATES, SavedView
+from ..models import BUILTIN_VIEWS, STATES, SavedView
 from ..text import clean_text
 
 __all__ = ["BUILTIN_VIEWS", "ViewsPanel", "ViewScreen"]
-
-#: Views every library has; not stored, not editable.
-BUILTIN_VIEWS: tuple[SavedView, ...] = (
-    SavedView("All papers"),
-    SavedView("Today", digest="newest"),
-    SavedView("Unread", state="unread"),
-    SavedView("Bookmarked", state="bookmarked"),
-)
 
 
 class ViewsPanel(Vertical, can_focus=False):
