@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .library import FileReport, Library, LibraryError
+from .library import FileReport, ImportInterrupted, Library, LibraryError
 from .models import Paper, SavedView
 from .paths import DB_NAME, ENV_VAR, resolve_data_dir
 from .store import StoreError
@@ -359,6 +359,8 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
     reports: list[FileReport]
 
     def report_file(report: FileReport, number: int = 0, total: int = 0) -> None:
+        if report.refused:
+            return  # the file system refused it: one line at the end says so (and for the files after it)
         if report.error:
             print(_summary(report), file=sys.stderr)
         elif not args.quiet:
@@ -367,25 +369,34 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
             for warning in report.warnings:
                 print(f"  {printable(str(report.path))}: {warning}", file=sys.stderr)
 
-    if show_progress:
-        from rich.progress import Progress
+    try:
+        if show_progress:
+            from rich.progress import Progress
 
-        with Progress(transient=True, console=_rich_console()) as progress:
-            task = progress.add_task("Importing", total=len(files))
+            with Progress(transient=True, console=_rich_console()) as progress:
+                task = progress.add_task("Importing", total=len(files))
 
-            def advance(report: FileReport, number: int, total: int) -> None:
-                report_file(report)
-                progress.update(task, completed=number, description=f"Importing {report.path.name}")
+                def advance(report: FileReport, number: int, total: int) -> None:
+                    report_file(report)
+                    progress.update(task, completed=number, description=f"Importing {report.path.name}")
 
-            def indexing(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total, description="Indexing")
+                def indexing(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total, description="Indexing")
 
-            reports = library.import_paths(args.paths, date=args.date, progress=advance, index_progress=indexing)
-    else:
-        reports = library.import_paths(args.paths, date=args.date, progress=report_file)
-        for report in reports:  # paths that did not exist never reached the callback
-            if report.error == "no such file or folder":
-                report_file(report)
+                reports = library.import_paths(args.paths, date=args.date, progress=advance, index_progress=indexing)
+        else:
+            reports = library.import_paths(args.paths, date=args.date, progress=report_file)
+            for report in reports:  # paths that did not exist never reached the callback
+                if report.error == "no such file or folder":
+                    report_file(report)
+    except ImportInterrupted as stop:
+        # Ctrl+C: each file is stored whole or not at all, so one line says how far it got.
+        print(f"interrupted: {stop.imported} of {_n(stop.total, 'file')} imported; run the same command again to finish", file=sys.stderr)
+        return 130
+    refused = next((r for r in reports if r.refused), None)
+    if refused is not None:
+        _stopped_import(library, refused, reports, files)
+        return 1
     failed = [r for r in reports if r.error]
     new = sum(r.new for r in reports)
     known = sum(r.known for r in reports if not r.already_imported)
@@ -402,6 +413,32 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
             + "."
         )
     return 1 if failed else 0
+
+
+def _stopped_import(library: Library, refused: FileReport, reports: list[FileReport], files: list[Path]) -> None:
+    """The one line for an import the file system stopped (a full disk, a read-only mount)."""
+    from .library import space_needed
+    from .paths import DISK_FULL, describe_refusal, format_bytes, free_bytes, mount_point
+
+    assert refused.refused is not None
+    database = library.store.path
+    done = sum(1 for r in reports if r.ok)
+    new = sum(r.new for r in reports)
+    head = (
+        f"{'disk full' if refused.refused == DISK_FULL else describe_refusal(refused.refused, database)}: "
+        f"imported {done:,} of {_n(len(files), 'file')} ({_n(new, 'new paper')}); {printable(str(database))} could not be written. "
+    )
+    if refused.refused == DISK_FULL:
+        rest = files[files.index(refused.path) :] if refused.path in files else [refused.path]
+        free = free_bytes(database)
+        tail = (
+            f"Free about {format_bytes(space_needed(rest))} on {printable(str(mount_point(database)))}"
+            + (f" ({format_bytes(free)} free now)" if free is not None else "")
+            + " and run the same command again to import the rest."
+        )
+    else:
+        tail = "Import into a library where it can be written, or run the same command again once it can."
+    print(head + tail, file=sys.stderr)
 
 
 def _rich_console():  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,12 +34,14 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb import compound as compound_files, structfile
 from whoosh.matching import ReadTooFar
 from whoosh.matching.binary import AndMaybeMatcher
+from whoosh.multiproc import MpWriter
 from whoosh.query import And, AndNot, Every, FuzzyTerm, Not, Or, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
 from .models import Paper, SearchHit, Snippet
+from .paths import describe_refusal, fs_refusal, write_refusal
 from .text import normalize_title
 
 try:  # POSIX advisory locks keep two processes from rebuilding at once.
@@ -46,12 +49,16 @@ try:  # POSIX advisory locks keep two processes from rebuilding at once.
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["SearchIndex", "SearchOutcome", "QueryError", "QUERY_FIELDS", "INDEX_VERSION", "SORTS", "highlight_text"]
+__all__ = [
+    "SearchIndex", "SearchOutcome", "IndexUnavailable", "QueryError", "QUERY_FIELDS", "INDEX_VERSION", "SORTS", "highlight_text",
+]
 
 #: Bumped whenever the schema or analysis changes: an older index is rebuilt.
 INDEX_VERSION = 3
 
 _STATE_FILE = "paperreader-index.json"
+#: The reason given when the index's papers do not add up to the library's.
+_MISMATCH = "the search index did not match the library"
 #: Catching up with this many papers or more takes long enough to say so.
 _TELL_CATCH_UP = 200
 #: "Did you mean" is tried for queries of at most this many words.
@@ -119,6 +126,44 @@ SORTS: dict[str, tuple[str, bool] | None] = {
     "upvotes": ("upvotes", True),
     "title": ("title_key", False),
 }
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used as it is and the file system refuses a rebuild (full, read-only)."""
+
+
+class _QuietMpWriter(MpWriter):
+    """Whoosh's multi-process writer, with workers that leave Ctrl+C to the parent.
+
+    A terminal sends Ctrl+C's SIGINT to every process of the foreground group,
+    so each worker died of its own ``KeyboardInterrupt`` and printed a
+    traceback over the parent's message.  The workers are forked with SIGINT
+    blocked (blocked, not ignored, so that a Ctrl+C arriving during the fork
+    still reaches the parent when it unblocks it); the parent alone stops
+    the build, and :meth:`cancel` ends the workers, which Whoosh's own cancel
+    only flags in the parent's copy of them (they would wait on their queue
+    for ever, and the parent for them at exit).
+    """
+
+    def _new_task(self) -> Any:
+        if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+            return super()._new_task()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super()._new_task()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            with contextlib.suppress(Exception):
+                task.terminate()
+        for task in self.tasks:
+            with contextlib.suppress(Exception):
+                task.join(5)
+        for queue in (self.jobqueue, self.resultqueue):
+            queue.cancel_join_thread()  # nobody reads them any more: exit without flushing
+        super().cancel()
 
 
 @dataclass(slots=True)
@@ -357,6 +402,10 @@ class SearchIndex:
         self._doc_ids: list[str] | None = None  # docnum -> paper id, per searcher
         self._docnums: dict[str, int] | None = None
         self._lock = threading.RLock()
+        #: Why the index is behind the library, when the file system refused
+        #: its catch-up (a full disk, a read-only mount); None when it is not.
+        #: Searches answer from what it holds meanwhile.
+        self.lag: str | None = None
         # Titles weigh three times as much as abstracts (applied at query time:
         # the schema's field_boost does not reach BM25F scores in this Whoosh).
         self._parser = qparser.MultifieldParser(
@@ -387,13 +436,31 @@ class SearchIndex:
 
     @contextlib.contextmanager
     def _process_lock(self) -> Iterator[None]:
-        """Serialise index writers across threads and processes."""
+        """Serialise index writers across threads and processes.
+
+        On a folder that cannot be written (a read-only mount) the lock file is
+        opened for reading (``flock`` needs no write access); if it cannot even
+        be created, nobody can write the index there, so there is nothing to
+        serialise: the caller goes on and finds any write refused.
+        """
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = self.path.parent / "index.lock"
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(lock, "a+b")
+            except OSError as error:
+                if write_refusal(error, lock) is None:
+                    raise
+                try:
+                    handle = open(lock, "rb")
+                except OSError:
+                    yield
+                    return
             if fcntl is None:
+                handle.close()
                 yield
                 return
-            with open(self.path.parent / "index.lock", "a+b") as handle:
+            with handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 try:
                     yield
@@ -420,16 +487,61 @@ class SearchIndex:
                     if len(changed) >= _TELL_CATCH_UP
                     else None
                 )
-                if self._worth_rebuilding(len(changed), store):
-                    self._rebuild(store, progress)  # faster than updating most of it
-                    return behind
-                if changed:
-                    self._write(changed, store.uuid, rev, progress)
+                try:
+                    if self._worth_rebuilding(len(changed), store):
+                        self._rebuild(store, progress)  # faster than updating most of it
+                        self.lag = None
+                        return behind
+                    if changed:
+                        self._write(changed, store.uuid, rev, progress)
+                except OSError as error:
+                    notice = self._left_behind(error, len(changed))
+                    if notice is None:
+                        raise
+                    return notice
+                self.lag = None
                 if self._doc_count() == store.count():
                     return behind
-                reason = "the search index did not match the library"
-            count = self._rebuild(store, progress)
+                reason = _MISMATCH
+            try:
+                count = self._rebuild(store, progress)
+            except OSError as error:
+                notice = self._cannot_rebuild(error, reason, store)
+                if notice is None:
+                    raise
+                return notice
+            self.lag = None
             return f"{reason}; rebuilt it from the library ({count:,} papers)"
+
+    def _left_behind(self, error: OSError, behind: int) -> str | None:
+        """The notice for a catch-up the file system refused (None: it was not a refusal).
+
+        The live index is untouched by a failed write (a rebuild happens in a
+        folder beside it; a cancelled update commits nothing), so searches
+        answer from what it holds; the next write catches up.
+        """
+        refusal = write_refusal(error, self.path) or fs_refusal(self.path)
+        if refusal is None:
+            return None
+        self.lag = (
+            f"the search index could not be updated ({describe_refusal(refusal, self.path)}): it is {behind:,} "
+            f"paper{'' if behind == 1 else 's'} behind the library; searches answer from what it holds, and it "
+            f"catches up by itself once {self.path} can be written"
+        )
+        return self.lag
+
+    def _cannot_rebuild(self, error: OSError, reason: str, store: Any) -> str | None:
+        """A rebuild the file system refused: a notice if the old index still serves, else IndexUnavailable."""
+        if reason == _MISMATCH:  # a sound index holding a few papers too many or too few
+            with contextlib.suppress(Exception):
+                return self._left_behind(error, abs(store.count() - self._doc_count()))
+        refusal = write_refusal(error, self.path) or fs_refusal(self.path)
+        if refusal is None:
+            return None
+        raise IndexUnavailable(
+            f"{self.path}: {reason} and cannot be rebuilt ({describe_refusal(refusal, self.path)}); "
+            "searching works again once it can be written"
+        ) from error
 
     def _problem(self, store: Any) -> str | None:
         """Why the index cannot simply be caught up, or None if it can."""
@@ -475,33 +587,43 @@ class SearchIndex:
         self._doc_ids = self._docnums = None
 
     def _rebuild(self, store: Any, progress: Callable[[int, int], None] | None) -> int:
-        """Build a fresh index next to the live one, then swap it in."""
+        """Build a fresh index next to the live one, then swap it in.
+
+        A build that fails (a full disk, Ctrl+C) removes its half-built folder
+        at once: it would hold the space a full disk needs back, and the live
+        index is still there to search.
+        """
         self._close_index()
         staging = self.path.with_name(self.path.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         rev, store_uuid, total = store.rev, store.uuid, store.count()
-        ix = index.create_in(str(staging), SCHEMA)
-        if self.procs > 1 and total >= _PARALLEL_FROM:
-            # Each process writes its own segment; no merge at the end (a
-            # search reads several segments at no great cost).
-            writer = ix.writer(procs=self.procs, multisegment=True, limitmb=_BUILD_MB)
-        else:
-            writer = ix.writer(limitmb=_BUILD_MB)
+        writer = None
         count = 0
         try:
+            ix = index.create_in(str(staging), SCHEMA)
+            if self.procs > 1 and total >= _PARALLEL_FROM:
+                # Each process writes its own segment; no merge at the end (a
+                # search reads several segments at no great cost).
+                writer = _QuietMpWriter(ix, procs=self.procs, multisegment=True, limitmb=_BUILD_MB)
+            else:
+                writer = ix.writer(limitmb=_BUILD_MB)
             for paper in store.iter_papers():
                 writer.add_document(**_document(paper))
                 count += 1
                 if progress is not None and count % 500 == 0:
                     progress(count, total)
             writer.commit()
+            writer = None
+            if progress is not None:
+                progress(count, total)
+            self._write_state(staging, store_uuid, rev)
         except BaseException:
-            writer.cancel()
+            if writer is not None:
+                with contextlib.suppress(Exception):  # the first failure is the one to tell
+                    writer.cancel()
+            shutil.rmtree(staging, ignore_errors=True)
             raise
-        if progress is not None:
-            progress(count, total)
-        self._write_state(staging, store_uuid, rev)
         old = self.path.with_name(self.path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.path.exists():
@@ -520,7 +642,7 @@ class SearchIndex:
             if behind:
                 return f"the search index was {behind:,} paper{'s' if behind != 1 else ''} behind the library"
             if self._doc_count() != store.count():
-                return "the search index did not match the library"
+                return _MISMATCH
             return None
 
     def behind(self, store: Any) -> int:
@@ -537,23 +659,50 @@ class SearchIndex:
             return len(store.changed_since(int(self._read_state()["rev"])))
 
     def rebuild(self, store: Any, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild the whole index from the store; returns the number of papers."""
-        with self._process_lock():
-            return self._rebuild(store, progress)
+        """Rebuild the whole index from the store; returns the number of papers.
 
-    def update(self, store: Any, progress: Callable[[int, int], None] | None = None) -> None:
-        """Index what changed in the store since the index last saw it."""
+        A rebuild the file system refuses raises :class:`IndexUnavailable`
+        (the live index, if any, is left as it was).
+        """
         with self._process_lock():
-            if self._problem(store) is not None:
-                self._rebuild(store, progress)
-                return
-            state = self._read_state()
+            try:
+                count = self._rebuild(store, progress)
+            except OSError as error:
+                refusal = write_refusal(error, self.path) or fs_refusal(self.path)
+                if refusal is None:
+                    raise
+                raise IndexUnavailable(
+                    f"{self.path}: cannot rebuild the search index ({describe_refusal(refusal, self.path)}); "
+                    "the index as it was still answers searches"
+                ) from error
+            self.lag = None
+            return count
+
+    def update(self, store: Any, progress: Callable[[int, int], None] | None = None) -> str | None:
+        """Index what changed in the store since the index last saw it.
+
+        Returns None, or the notice (also kept in :attr:`lag`) that the file
+        system refused the writes and the index stays behind until it can be
+        written.
+        """
+        with self._process_lock():
+            problem = self._problem(store)
+            changed = [] if problem is not None else store.changed_since(int(self._read_state()["rev"]))
             rev = store.rev
-            changed = store.changed_since(int(state["rev"]))
-            if self._worth_rebuilding(len(changed), store):
-                self._rebuild(store, progress)
-            elif changed:
-                self._write(changed, store.uuid, rev, progress)
+            try:
+                if problem is not None or self._worth_rebuilding(len(changed), store):
+                    self._rebuild(store, progress)
+                elif changed:
+                    self._write(changed, store.uuid, rev, progress)
+            except OSError as error:
+                notice = (
+                    self._left_behind(error, len(changed)) if problem is None else self._cannot_rebuild(error, problem, store)
+                )
+                if notice is None:
+                    raise
+                return notice
+            self.lag = None
+            return None
 
     def _worth_rebuilding(self, changed: int, store: Any) -> bool:
         """A fresh build beats updating when most of the library is new (a first import)."""
@@ -571,7 +720,8 @@ class SearchIndex:
                     progress(count, len(papers))
             writer.commit()
         except BaseException:
-            writer.cancel()
+            with contextlib.suppress(Exception):  # a full disk fails the cancel too; the first error is the one
+                writer.cancel()
             raise
         self._write_state(self.path, store_uuid, rev)
 

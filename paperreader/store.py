@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from .models import STATES, DigestDay, Paper, ParsedPaper, SavedView, Stats
+from .paths import DISK_FULL, READ_ONLY, describe_refusal, fs_refusal
 
 __all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View"]
 
@@ -126,7 +127,45 @@ _ORDERS = {
 
 
 class StoreError(Exception):
-    """The store cannot be opened or written; the message says why and what to do."""
+    """The store cannot be opened or written; the message says why and what to do.
+
+    ``reason`` is set when the file system refused a write (``DISK_FULL``,
+    ``READ_ONLY``, ...): nothing is wrong with the library, and callers stop
+    trying to write (an import stops at the first such file) while reading
+    goes on.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+#: SQLite's own "read-only" without a file-system cause (a read-only connection).
+_READ_ONLY_DATABASE = "the database is read-only"
+
+
+def _refusal(error: sqlite3.Error, path: Path) -> str | None:
+    """Why SQLite could not write, if the file system (or a read-only open) is why.
+
+    SQLite says ``SQLITE_FULL`` for a full disk only when a write to the file
+    itself fails; a full disk met while growing the shared-memory file is an
+    ``SQLITE_IOERR_SHMSIZE``, and a read-only folder shows as
+    ``SQLITE_CANTOPEN`` (no ``-shm`` can be made) or ``SQLITE_READONLY``.
+    Those codes are asked of the file system, which says whether it refuses
+    writes; only then is it a refusal and not damage.
+    """
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL" or (not name and "database or disk is full" in str(error)):
+        return DISK_FULL
+    readonly = name.startswith("SQLITE_READONLY") or (not name and "readonly" in str(error))
+    if readonly or name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")):
+        return fs_refusal(path) or (_READ_ONLY_DATABASE if readonly else None)
+    return None
+
+
+def _cannot_write(path: Path, reason: str) -> StoreError:
+    """The one line for a write the file system refused."""
+    return StoreError(f"{path}: cannot write the library ({describe_refusal(reason, path)}); nothing was changed", reason=reason)
 
 
 def now() -> str:
@@ -236,10 +275,13 @@ class Store:
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, read_only: str | None = None) -> None:
         self._db = connection
         self.path = path
         self._lock = threading.RLock()
+        #: Why the library was opened for reading only (a full disk, a read-only
+        #: mount), or None: it can be written.
+        self.read_only = read_only
 
     # -- opening -------------------------------------------------------------
 
@@ -249,29 +291,126 @@ class Store:
 
         A file that is not an SQLite database, or is damaged, raises
         :class:`StoreError` naming it: it is never replaced by an empty library.
+        A library the file system will not let SQLite write (a read-only mount,
+        a full disk) is opened for reading: :attr:`read_only` says why, and
+        every write then fails with one clear line instead of the whole
+        library being called damaged.
         """
+        cause: Exception
+        try:
+            return cls._open_writable(path)
+        except StoreError as error:  # the opening transaction was refused
+            if error.reason is None:
+                raise
+            reason, cause = error.reason, error
+        except sqlite3.DatabaseError as error:
+            found = _refusal(error, path)
+            if found is None:
+                raise cls._damaged(path, error) from error
+            reason, cause = found, error
+        if not path.exists() or path.stat().st_size == 0:
+            raise StoreError(
+                f"{path}: cannot create the library ({describe_refusal(reason, path)}); nothing was changed",
+                reason=reason,
+            ) from cause
+        return cls._open_read_only(path, reason)
+
+    @classmethod
+    def _open_writable(cls, path: Path) -> Store:
         try:
             db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
-            raise StoreError(f"{path}: cannot open the library database ({error})") from error
-        db.row_factory = sqlite3.Row
+            reason = fs_refusal(path)
+            raise StoreError(
+                f"{path}: cannot open the library database ({describe_refusal(reason, path) if reason else error})",
+                reason=reason,
+            ) from error
         try:
-            db.execute("PRAGMA busy_timeout = 30000")
-            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise sqlite3.DatabaseError(f"cannot use write-ahead logging (journal mode {mode})")
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
+            cls._configure(db)
             store = cls(db, path)
             store._migrate()
-        except sqlite3.DatabaseError as error:
+        except BaseException:
             db.close()
-            raise StoreError(
-                f"{path}: the library database is damaged or not a database ({error}). "
-                "Nothing was changed. Restore it from a backup (import a JSON backup into a new data dir: "
-                "paperreader --data-dir NEW import BACKUP.json), or move it away to start a new library."
-            ) from error
+            raise
         return store
+
+    @staticmethod
+    def _configure(db: sqlite3.Connection) -> None:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA busy_timeout = 30000")
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise sqlite3.DatabaseError(f"cannot use write-ahead logging (journal mode {mode})")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+
+    @classmethod
+    def _open_read_only(cls, path: Path, reason: str) -> Store:
+        """Open the library for reading where SQLite may not write.
+
+        SQLite reads a WAL database read-only when its ``-shm`` file exists or
+        can be made (``mode=ro``).  When it can be neither (a read-only folder,
+        a full disk) the file can still be read as ``immutable`` — but that
+        ignores the write-ahead log, so it is done only when the log holds
+        nothing (after a clean close it is gone); a log with changes in it is
+        reported rather than silently showing the library as it was before them.
+        """
+        wal = path.with_name(path.name + "-wal")
+        uri = path.resolve().as_uri() + "?mode=ro"
+        uris = [uri]
+        if not wal.exists() or wal.stat().st_size == 0:
+            uris.append(uri + "&immutable=1")
+        for candidate in uris:
+            db = sqlite3.connect(candidate, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
+            try:
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA busy_timeout = 30000")
+                store = cls(db, path, read_only=reason)
+                store._check_schema()
+                return store
+            except sqlite3.DatabaseError as error:
+                db.close()
+                if _refusal(error, path) is None:
+                    raise cls._damaged(path, error) from error
+        raise StoreError(
+            f"{path}: cannot read the library ({describe_refusal(reason, path)}): its write-ahead log "
+            f"{wal.name} holds changes SQLite reads only where it may write {path.name}-shm. Nothing was changed; "
+            + ("free some space" if reason == DISK_FULL else "open it where the folder can be written")
+            + " and try again.",
+            reason=reason,
+        )
+
+    @staticmethod
+    def _damaged(path: Path, error: sqlite3.Error) -> StoreError:
+        return StoreError(
+            f"{path}: the library database is damaged or not a database ({error}). "
+            "Nothing was changed. Restore it from a backup (import a JSON backup into a new data dir: "
+            "paperreader --data-dir NEW import BACKUP.json), or move it away to start a new library."
+        )
+
+    def _check_schema(self) -> None:
+        """Reading without writing: the schema must be this version's (no upgrade can be written)."""
+        version = self._meta("schema_version")
+        if version is None or int(version) > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"not a library of this paperreader (schema {version})")
+        if int(version) < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the library needs an upgrade to this paperreader's schema, which cannot be written "
+                f"({describe_refusal(self.read_only or READ_ONLY, self.path)}); open it once where it can be written",
+                reason=self.read_only,
+            )
+
+    def _reopen_writable(self) -> None:
+        """A library opened read-only because the disk was full: writable again once space is free."""
+        if self.read_only != DISK_FULL or fs_refusal(self.path) is not None:
+            return
+        try:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self._configure(db)
+        except sqlite3.Error:
+            return
+        self._db.close()
+        self._db, self.read_only = db, None
 
     def _migrate(self) -> None:
         with self.transaction():
@@ -901,10 +1040,18 @@ class _Transaction:
             self._store._db.execute("ROLLBACK")
 
     def _refused(self, error: sqlite3.Error) -> StoreError:
+        reason = _refusal(error, self._store.path)
+        if reason is not None:
+            return _cannot_write(self._store.path, reason)
         return StoreError(f"{self._store.path}: cannot write the library ({error}); nothing was changed")
 
     def __enter__(self) -> None:
         self._store._lock.acquire()
+        if self._store.read_only is not None:
+            self._store._reopen_writable()
+        if self._store.read_only is not None:
+            self._store._lock.release()
+            raise _cannot_write(self._store.path, self._store.read_only)
         db = self._store._db
         self._outer = not db.in_transaction
         if self._outer:

@@ -173,7 +173,7 @@ def test_refused_writes_are_clear_errors_and_change_nothing(capsys, tmp_path: Pa
         assert status == 1 and "cannot write the library" in err and "nothing was changed" in err
     synthetic_digests(tmp_path / "big", files=1, per_file=300)  # needs new pages: refused when full
     status, out, err = run(capsys, data, "import", str(tmp_path / "big"))
-    assert status == 1 and "cannot write the library" in err and "Traceback" not in err
+    assert status == 1 and f"{data / 'library.sqlite3'} could not be written" in err and "Traceback" not in err
     monkeypatch.setattr(Store, "open", original)
     assert papers_json(capsys, data) == before
 

@@ -185,6 +185,8 @@ class PaperReaderApp(App[None]):
         self._cache: dict[tuple[object, ...], Results] = {}
         self._views_timer: Timer | None = None
         self._inbox_busy = False
+        #: Why the inbox's last import was refused (a full disk...): told once, until an import succeeds.
+        self._inbox_refused: str | None = None
 
     # -- layout -------------------------------------------------------------------
 
@@ -614,8 +616,8 @@ class PaperReaderApp(App[None]):
     def _set_state(self, ids: list[str], label: str, *, read: bool | None = None, bookmarked: bool | None = None) -> None:
         try:
             before = self.library.store.set_state(ids, read=read, bookmarked=bookmarked)
-        except StoreError as error:  # disk full, read-only: say so, change nothing
-            self.notify(str(error), severity="error", markup=False, timeout=8)
+        except StoreError as error:  # disk full, read-only: say which change was lost; the rows stay as stored
+            self.notify(f"Not saved ({label}): {error}", severity="error", markup=False, timeout=10)
             return
         changed = [s for s in before if (read is not None and s.read != read) or (bookmarked is not None and s.bookmarked != bookmarked)]
         if changed:
@@ -903,15 +905,31 @@ class PaperReaderApp(App[None]):
             if not files:
                 return
             reports = self.library.import_paths(files)
+            tried = {report.path for report in reports}
+            for path in files:
+                if path not in tried:  # the import stopped before it (a full disk): next time
+                    self.inbox.forget(path)
             for report in reports:
-                if report.error and report.error.startswith("not imported"):
+                if report.refused or (report.error and report.error.startswith("not imported")):
                     self.inbox.forget(report.path)  # the library refused (disk full?): try again later
             self.call_from_thread(self._inbox_imported, reports)
         finally:
             self._inbox_busy = False
 
     def _inbox_imported(self, reports: list[FileReport]) -> None:
+        refused = next((report for report in reports if report.refused), None)
+        if refused is None:
+            self._inbox_refused = None if any(r.ok for r in reports) else self._inbox_refused
+        elif refused.refused != self._inbox_refused:  # said once; every poll tries again, quietly
+            self._inbox_refused = refused.refused
+            self.notify(
+                f"Inbox: {printable(refused.path.name)}: {refused.error}. New files wait in the inbox and are "
+                "imported by themselves once the library can be written.",
+                severity="error", markup=False, timeout=12,
+            )
         for report in reports:
+            if report.refused:
+                continue
             if report.error:
                 self.notify(
                     f"Inbox: {printable(report.path.name)}: {report.error}", severity="warning", markup=False, timeout=8
