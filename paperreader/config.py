@@ -28,7 +28,7 @@ MIN_INTERVAL = 1.0
 EXAMPLE = """\
 # paperreader's config file (TOML).  Every setting is optional.
 
-theme = "gruvbox"                       # any Textual theme (ctrl+p "theme" lists them)
+theme = "gruvbox"                       # any Textual theme; wins over the one picked with ctrl+p
 
 [inbox]
 folder = "~/Downloads/daily-papers"     # new *.txt digests here are imported
@@ -94,7 +94,7 @@ class Config:
             state = "" if self.inbox.is_dir() else "  (no such folder yet)"
             lines.append(f"inbox.folder    {printable(str(self.inbox))}{state}")
         lines.append(f"inbox.interval  {self.inbox_interval:g} s")
-        lines.append(f"theme           {printable(self.theme) if self.theme else '(not set: textual-dark)'}")
+        lines.append(f"theme           {printable(self.theme) if self.theme else '(not set: the one last picked in the reader, else textual-dark)'}")
         if not self.keys:
             lines.append("keys            (no overrides)")
         for binding, keys in sorted(self.keys.items()):

@@ -671,9 +671,14 @@ class SearchIndex:
                 refusal = write_refusal(error, self.path) or fs_refusal(self.path)
                 if refusal is None:
                     raise
+                problem = self._problem(store)
                 raise IndexUnavailable(
                     f"{self.path}: cannot rebuild the search index ({describe_refusal(refusal, self.path)}); "
-                    "the index as it was still answers searches"
+                    + (
+                        "the index as it was still answers searches"
+                        if problem in (None, _MISMATCH)
+                        else f"{problem}: searching works again once it can be written"
+                    )
                 ) from error
             self.lag = None
             return count

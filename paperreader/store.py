@@ -92,10 +92,17 @@ CREATE TABLE IF NOT EXISTS views (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS settings (   -- the reader's preferences (the theme picked in it)
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 #: Schema changes from one version to the next, run in order inside the
 #: opening transaction (the tables above are created IF NOT EXISTS already).
+#: A new table alone needs no new version: it appears in an older library when
+#: it is opened, and an older paperreader ignores it (``settings`` came so).
 _UPGRADES: dict[int, tuple[str, ...]] = {
     2: (
         "ALTER TABLE papers ADD COLUMN note TEXT NOT NULL DEFAULT ''",
@@ -690,6 +697,29 @@ class Store:
         with self._lock:
             return [row[0] for row in self._db.execute(sql, params)]
 
+    def ids_by_day(self, view: View = "all", *, digest: dt.date | None = None) -> tuple[list[str], list[tuple[int, dt.date]]]:
+        """Ids newest digest first, and where each day's run starts: ``(ids, [(start, day), ...])``.
+
+        A list pane puts a date heading over each run instead of repeating the
+        date on every row.  Read in the same query as the ids, so the runs
+        always match them.  With ``digest`` given the list is that one day's,
+        whatever other digests its papers were also in.
+        """
+        where, params = self._where(view, digest)
+        sql = f"SELECT p.id, p.last_digest FROM papers p{where} ORDER BY {_ORDERS['digest']}"
+        ids: list[str] = []
+        runs: list[tuple[int, dt.date]] = []
+        last = None
+        with self._lock:
+            for paper_id, day in self._db.execute(sql, params):
+                if digest is None and day != last:
+                    runs.append((len(ids), dt.date.fromisoformat(day)))
+                    last = day
+                ids.append(paper_id)
+        if digest is not None and ids:
+            runs.append((0, digest))
+        return ids, runs
+
     def count(self, view: View = "all", *, digest: dt.date | None = None, tags: Sequence[str] = ()) -> int:
         where, params = self._where(view, digest, tags)
         with self._lock:
@@ -747,6 +777,26 @@ class Store:
         """Changes when *another* connection commits: cheap polling for outside changes."""
         with self._lock:
             return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def last_added(self) -> int:
+        """A mark for "the papers there are now": the newest paper's rowid (0 if none).
+
+        Rows are only ever appended (papers are never deleted), so the papers
+        added after this mark are exactly those with a larger rowid.
+        """
+        with self._lock:
+            return self._db.execute("SELECT coalesce(max(rowid), 0) FROM papers").fetchone()[0]
+
+    def added_after(self, mark: int) -> tuple[int, list[dt.date]]:
+        """How many papers were added after :meth:`last_added` gave ``mark``, and their digest days."""
+        with self._lock:
+            count = self._db.execute("SELECT count(*) FROM papers WHERE rowid > ?", (mark,)).fetchone()[0]
+            days = self._db.execute(
+                "SELECT DISTINCT a.digest FROM appearances a JOIN papers p ON p.id = a.paper_id "
+                "WHERE p.rowid > ? ORDER BY a.digest",
+                (mark,),
+            ).fetchall()
+        return count, [dt.date.fromisoformat(day) for (day,) in days]
 
     def changed_since(self, rev: int) -> list[Paper]:
         """Papers whose indexed content changed after revision ``rev``."""
@@ -1013,6 +1063,23 @@ class Store:
         return found[0] if found else None
 
     # -- maintenance --------------------------------------------------------------
+
+    # -- settings ------------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A preference kept with the library (None if never set)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Keep a preference (one transaction)."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, value, now()),
+            )
 
     def integrity_check(self) -> list[str]:
         """SQLite's own check: an empty list means the database is sound."""

@@ -166,23 +166,42 @@ def refusing(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
     yield state
 
 
-def test_full_disk_cli_injected(capsys: pytest.CaptureFixture[str], tmp_path: Path, refusing: dict[str, object]) -> None:
+def test_full_disk_cli_injected(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, refusing: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     days = synthetic_digests(tmp_path / "days", files=8, per_file=20)
     data = tmp_path / "lib"
     before = start_library(capsys, data)
     refusing.update(full=True, files=3)
+    tried: list[Path] = []
+    import_file = Library.import_file
+
+    def counted(self: Library, path: Path, **kwargs: object) -> object:
+        tried.append(path)
+        return import_file(self, path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Library, "import_file", counted)
     status, out, err = run(capsys, data, "import", str(tmp_path / "days"))
     assert status == 1
     assert check_full_disk_import(err, data, len(days)) == 3
+    assert tried == days[:4]  # stopped at the first refused file: the rest would only be refused too
+    # Again, with room for two more files: the index, behind from the start, is told of once, at the end.
+    refusing.update(files=2)
+    status, out, err = run(capsys, data, "import", str(tmp_path / "days"))
+    assert status == 1 and check_full_disk_import(err, data, len(days)) == 5
+    assert [line for line in lines(err) if "search index" in line][0].endswith(
+        "it is 100 papers behind the library; searches answer from what it holds, and it catches up by itself "
+        f"once {data / 'index'} can be written"
+    )
     stored = papers(capsys, data)
     check_unchanged(before, stored)
-    assert len(stored) == len(before) + 3 * 20
+    assert len(stored) == len(before) + 5 * 20
 
     refusing.update(files=0)
     status, out, err = run(capsys, data, "search", "quantization", "--limit", "3")
     assert status == 0 and out
     assert lines(err)[0].startswith("paperreader: the search index could not be updated (disk full: ")
-    assert "it is 60 papers behind the library" in err
+    assert "it is 100 papers behind the library" in err
     status, out, err = run(capsys, data, "stats", "--days", "3")
     assert status == 0 and "papers behind" in err
     status, out, err = run(capsys, data, "doctor")
@@ -192,6 +211,20 @@ def test_full_disk_cli_injected(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert status == 1 and len(lines(err)) == 1
     assert err.startswith(f"paperreader: {data / 'library.sqlite3'}: cannot write the library (disk full: ")
     assert papers(capsys, data) == stored
+    # An index that must be rebuilt cannot be: doctor says so (it does not die of it), search too.
+    (data / "index" / "paperreader-index.json").unlink()
+    status, out, err = run(capsys, data, "doctor")
+    assert status == 1 and "Traceback" not in err and err == ""
+    assert re.search(
+        r"problem  index/: .*: cannot rebuild the search index \(disk full: .*\); the search index was missing: "
+        "searching works again once it can be written",
+        out,
+    ), out
+    status, out, err = run(capsys, data, "search", "quantization")
+    assert status == 1 and lines(err) == [
+        f"paperreader: {data / 'index'}: the search index was missing and cannot be rebuilt "
+        f"({paths.describe_refusal(paths.DISK_FULL, data)}); searching works again once it can be written"
+    ]
 
     refusing.update(full=False)  # space freed
     assert run(capsys, data, "import", "-q", str(tmp_path / "days"))[0] == 0
@@ -244,10 +277,16 @@ def check_read_only(capsys: pytest.CaptureFixture[str], data: Path, before: dict
 
 
 def test_read_only_mount(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    before = make_read_only_library(capsys, tmp_path / "src" / "lib")
+    source = tmp_path / "src" / "lib"
+    before = make_read_only_library(capsys, source)
+    (source / "index.new").mkdir()  # what doctor would repair, if it could write
+    source.chmod(0o755)
     with read_only_view(tmp_path / "src", tmp_path / "ro") as view:
         data = view / "lib"
         check_read_only(capsys, data, before, str(view))
+        status, out, err = run(capsys, data, "doctor")
+        assert f"problem  index.new/: a half-built index left by an interrupted rebuild; cannot remove it (read-only file system: {view})" in out
+        assert f"problem  {data}: readable by others (755); cannot change it (read-only file system: {view})" in out
         write(tmp_path / "new.txt", page("Mar 12", TUESDAY))
         status, out, err = run(capsys, data, "import", str(tmp_path / "new.txt"))
         assert status == 1 and lines(err)[0] == (

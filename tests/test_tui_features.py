@@ -19,7 +19,7 @@ from paperreader.tui.viewer import PaperViewer
 from paperreader.tui.views import ViewScreen, ViewsPanel
 
 from .digests import MONDAY, TUESDAY, page, write
-from .tui_helpers import make_app, screen_lines, settle
+from .tui_helpers import make_app, row_lines, settle
 
 SIZE = (120, 35)
 
@@ -47,7 +47,7 @@ async def test_tags_with_completion_search_and_undo(sample_dir: Path) -> None:
         await pilot.press(*"to-read RL", "enter")
         await settle(pilot)
         assert paper(sample_dir, first).tags == ("rl", "to-read")
-        assert "#rl #to-read" in screen_lines(app)[0]
+        assert "#rl #to-read" in row_lines(app)[0]
         assert "#rl  #to-read" in app.query_one(PaperViewer).text.plain
         # The next paper: "t" then "to" completes from the tags in use with tab.
         await pilot.press("j", "t")
@@ -84,7 +84,7 @@ async def test_note_is_written_shown_searched_and_undone(sample_dir: Path) -> No
         await settle(pilot)
         assert paper(sample_dir, first).note == "check [b]xylophone[/b]\nsecond line"
         assert "Note  (N edits)\ncheck [b]xylophone[/b]" in app.query_one(PaperViewer).text.plain
-        assert "✎" in screen_lines(app)[0]
+        assert "✎" in row_lines(app)[0]
         await pilot.press("slash", *"xylophone", "enter")
         await settle(pilot)
         assert list(papers.ids) == [first]

@@ -28,5 +28,14 @@ def screen_lines(app: PaperReaderApp) -> list[str]:
     return [papers.render_line(y).text for y in range(papers.size.height)]
 
 
+def row_lines(app: PaperReaderApp) -> list[str]:
+    """The list's paper rows on screen, without the date headings between them."""
+    papers = app.query_one(PaperList)
+    top = int(papers.scroll_y)
+    return [
+        papers.render_line(y).text for y in range(papers.size.height) if papers.index_at(top + y) is not None
+    ]
+
+
 def make_app(data_dir) -> PaperReaderApp:  # type: ignore[no-untyped-def]
     return PaperReaderApp(data_dir, debounce=0.01, poll_interval=0.2)

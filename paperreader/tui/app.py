@@ -9,7 +9,6 @@ app drives them down.
 from __future__ import annotations
 
 import datetime as dt
-import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 from textual.widgets import Footer, Input, Static
@@ -31,11 +31,12 @@ from ..config import Config
 from ..exports import export, to_markdown, write_atomically
 from ..inbox import InboxWatcher
 from ..library import FileReport, Library
-from ..models import Paper, SavedView
+from ..models import DigestDay, Paper, SavedView
 from ..store import Counts, RowCache, StateSnapshot, StoreError, View
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
 from .digests import DigestChoice, DigestsScreen
+from .link import LinkScreen, arxiv_search_url, clipboard_notice, open_in_browser
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
@@ -65,6 +66,8 @@ class Results:
     error: str | None = None
     suggestion: str | None = None
     exact: bool = True
+    #: Where each digest day's run starts, for a list in digest order: (index, day).
+    groups: list[tuple[int, dt.date]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -85,6 +88,11 @@ def _days(days: list[dt.date]) -> str:
         return f"{first:%b} {first.day}"
     joiner = " and " if len(days) == 2 else " to "
     return f"{first:%b} {first.day}{joiner}{last:%b} {last.day}"
+
+
+def _new_papers(count: int, days: list[dt.date]) -> str:
+    """ "12 new papers from Nov 14": one wording for the inbox and for imports from the shell."""
+    return f"{count:,} new paper{'s' if count != 1 else ''} from {_days(days)}"
 
 
 class PaperReaderApp(App[None]):
@@ -182,6 +190,14 @@ class PaperReaderApp(App[None]):
         self._debounce_timer: Timer | None = None
         self._viewer_timer: Timer | None = None
         self._data_version = 0
+        #: The store's mark of the papers already shown: newer ones are announced (see _poll_store).
+        self._last_added = 0
+        #: The theme in the library's settings (or the config's): a change to another is kept.
+        self._kept_theme = ""
+        #: After n at the end of the list: (the list and cursor it was made at, the digest offered).
+        self._digest_offer: tuple[tuple[object, ...], dt.date] | None = None
+        #: The next results put the cursor on their first unread paper (n went on to another digest).
+        self._seek_unread = False
         self._cache: dict[tuple[object, ...], Results] = {}
         self._views_timer: Timer | None = None
         self._inbox_busy = False
@@ -245,17 +261,9 @@ class PaperReaderApp(App[None]):
         """The theme and key overrides of the config file; what cannot be used is said, not fatal."""
         for notice in self.startup_notices:
             self.notify(notice, severity="warning", markup=False, timeout=8)
+        self._apply_theme()
         if self.config is None:
             return
-        if self.config.theme:
-            if self.config.theme in self.available_themes:
-                self.theme = self.config.theme
-            else:
-                names = ", ".join(sorted(self.available_themes))
-                self.notify(
-                    f"{self.config.path}: unknown theme {self.config.theme!r}; themes: {names}",
-                    severity="warning", markup=False, timeout=10,
-                )
         if self.config.keys:
             known = {b.id for b in self._all_bindings() if b.id}
             unknown = sorted(set(self.config.keys) - known)
@@ -265,6 +273,49 @@ class PaperReaderApp(App[None]):
                     severity="warning", markup=False, timeout=10,
                 )
             self.set_keymap({k: v for k, v in self.config.keys.items() if k in known})
+
+    def _apply_theme(self) -> None:
+        """The config file's theme if it sets one, else the one last picked in the reader (kept in the library).
+
+        Then every theme change (ctrl+p, "Change theme") is kept in the library's
+        settings, so the next start opens with it.
+        """
+        config_theme = self.config.theme if self.config is not None else None
+        try:
+            picked = self.library.store.setting("theme")
+        except Exception:  # noqa: BLE001 - a damaged library is reported by the first query
+            picked = None
+        if config_theme:
+            if config_theme in self.available_themes:
+                self.theme = config_theme
+            else:
+                assert self.config is not None
+                names = ", ".join(sorted(self.available_themes))
+                self.notify(
+                    f"{self.config.path}: unknown theme {config_theme!r}; themes: {names}",
+                    severity="warning", markup=False, timeout=10,
+                )
+        elif picked and picked in self.available_themes:
+            self.theme = picked
+        self._kept_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Keep a theme picked in the reader for the next start."""
+        if theme.name == self._kept_theme:
+            return  # the start-up theme being applied, or no change
+        try:
+            self.library.store.set_setting("theme", theme.name)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=8)
+            return
+        self._kept_theme = theme.name
+        if self.config is not None and self.config.theme and self.config.theme != theme.name:
+            self.notify(
+                f"Theme {theme.name!r} kept, but {printable(str(self.config.path))} sets theme = "
+                f"{self.config.theme!r}, which wins at the next start (remove it there to keep this one).",
+                markup=False, timeout=8,
+            )
 
     def _all_bindings(self) -> list[Binding]:
         """Every binding with an id, of the app and its widgets and screens (what a keymap can remap)."""
@@ -283,6 +334,8 @@ class PaperReaderApp(App[None]):
 
     def reload(self) -> None:
         """Forget what was read from the store and show the list afresh."""
+        # The mark first: a commit landing between the two is announced at the next poll, not lost.
+        self._last_added = self.library.store.last_added()
         self._data_version = self.library.store.data_version()
         self.rows.clear()
         self._forget_results()
@@ -312,13 +365,22 @@ class PaperReaderApp(App[None]):
             self.notify(f"{event.worker.name}: {event.worker.error}", severity="error", markup=False, timeout=10)
 
     def _poll_store(self) -> None:
-        """Pick up changes another process (an import, the CLI) committed."""
+        """Pick up changes another process (an import, the CLI) committed.
+
+        New papers are announced as the inbox announces its imports ("12 new
+        papers from Nov 14"), so an import from the shell does not change the
+        counts unseen.
+        """
         try:
             version = self.library.store.data_version()
+            if version == self._data_version:
+                return
+            new, days = self.library.store.added_after(self._last_added)
         except Exception:  # noqa: BLE001 - the next poll will tell
             return
-        if version != self._data_version:
-            self.reload()
+        if new:
+            self.notify(_new_papers(new, days), markup=False, timeout=6)
+        self.reload()
 
     # -- results --------------------------------------------------------------------
 
@@ -357,9 +419,11 @@ class PaperReaderApp(App[None]):
                 outcome.suggestion,
                 outcome.exact,
             )
+        elif sort in ("digest", "relevance"):
+            ids, groups = store.ids_by_day(view, digest=digest)  # the list puts a heading over each day
+            results = Results(token, ids, len(ids), groups=groups)
         else:
-            order = "digest" if sort == "relevance" else sort
-            ids = store.ids(view, digest=digest, order=order)
+            ids = store.ids(view, digest=digest, order=sort)
             results = Results(token, ids, len(ids))
         self._post_to_reader(self.ResultsReady(results))
 
@@ -395,7 +459,12 @@ class PaperReaderApp(App[None]):
         self.terms = results.terms
         self.total_matches = results.total
         self.exact_total = results.exact
-        papers.set_rows(results.ids, self.rows, keep=papers.current_id)
+        papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups)
+        if self._seek_unread:
+            self._seek_unread = False
+            first = self._find_unread(0, +1)
+            if first is not None:
+                papers.cursor = first
         if not results.ids and results.suggestion:
             self._show_message(f"No matches. Did you mean: {results.suggestion}")
         elif not results.ids and (self.query.strip() or self.view != "all" or self.digest):
@@ -593,17 +662,71 @@ class PaperReaderApp(App[None]):
             return
         if not self.rows[current].read:
             self._set_state([current], "marked read", read=True)
-        ids = papers.ids
-        index = papers.cursor + step
+        index = self._find_unread(papers.cursor + step, step)
+        if index is not None:
+            papers.cursor = index
+        elif step > 0:
+            self._at_the_end(current)
+        else:
+            self.notify("No unread papers above in this list.", markup=False, timeout=3)
+
+    def _find_unread(self, index: int, step: int) -> int | None:
+        """The first unread paper of the list from ``index`` on, going ``step`` (None: none)."""
+        ids = self.query_one(PaperList).ids
         while 0 <= index < len(ids):
             # Fetch rows ahead a page at a time while scanning.
             chunk = ids[index : index + 200] if step > 0 else ids[max(0, index - 199) : index + 1]
             self.rows.load(chunk)
             if not self.rows[ids[index]].read:
-                papers.cursor = index
-                return
+                return index
             index += step
-        self.notify("No more unread papers in this list.", markup=False, timeout=3)
+        return None
+
+    def _at_the_end(self, current: str) -> None:
+        """``n`` found nothing unread below: offer the next digest with unread papers, one more ``n`` away.
+
+        The offer holds while the list and the cursor stay as they were; pressing
+        ``n`` there again takes it.
+        """
+        where = (self.query.strip(), self.view, self.digest, self.similar_to, current)
+        if self._digest_offer is not None and self._digest_offer[0] == where:
+            day = self._digest_offer[1]
+            self._digest_offer = None
+            self._seek_unread = True  # the cursor goes to the day's first unread paper
+            self.apply_filter("", "unread" if self.view == "unread" else "all", day)
+            self.notify(f"The digest of {day:%b} {day.day} (escape: every digest)", markup=False, timeout=3)
+            return
+        offer = self._next_unread_digest()
+        if offer is None:
+            self._digest_offer = None
+            done = "Everything is read." if self.counts.unread == 0 else "No more unread papers in this list."
+            self.notify(done, markup=False, timeout=3)
+            return
+        self._digest_offer = (where, offer.date)
+        key = self._key_for("next_unread", "n")
+        self.notify(
+            f"No more unread here — {key}: go on to {offer.date:%b} {offer.date.day} ({offer.unread:,} unread)",
+            markup=False,
+            timeout=6,
+        )
+
+    def _next_unread_digest(self) -> DigestDay | None:
+        """The digest to read next: the next older one with unread papers, else the newest (newest first, as d goes)."""
+        days = [day for day in self.library.store.digest_days() if day.unread]
+        if self.digest is None:
+            return days[0] if days else None
+        older = [day for day in days if day.date < self.digest]
+        newer = [day for day in days if day.date > self.digest]
+        if older:
+            return older[0]
+        return newer[0] if newer else None
+
+    def _key_for(self, binding_id: str, default: str) -> str:
+        """The key that runs a binding now (the config's [keys] may have moved it)."""
+        for active in self.main_screen.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.get_key_display(active.binding)
+        return default
 
     def action_next_unread(self) -> None:
         self._step_unread(+1)
@@ -935,11 +1058,7 @@ class PaperReaderApp(App[None]):
                     f"Inbox: {printable(report.path.name)}: {report.error}", severity="warning", markup=False, timeout=8
                 )
             elif report.new:
-                self.notify(
-                    f"{report.new:,} new paper{'s' if report.new != 1 else ''} from {_days(report.digests)}",
-                    markup=False,
-                    timeout=6,
-                )
+                self.notify(_new_papers(report.new, report.digests), markup=False, timeout=6)
         if any(r.new or r.updated for r in reports):
             self.reload()
 
@@ -950,16 +1069,32 @@ class PaperReaderApp(App[None]):
     # -- outside the app -------------------------------------------------------------
 
     def action_open_browser(self) -> None:
+        """arXiv's search for the title in a browser; where none can open, the link in a dialog."""
         paper = self.current
-        if paper is not None:
-            query = urllib.parse.urlencode({"query": paper.title, "searchtype": "title"})
-            self.open_url(f"https://arxiv.org/search/?{query}")
+        if paper is None:
+            return
+        url = arxiv_search_url(paper.title)
+        if self.is_web:  # served by textual-web: the user's own browser opens it
+            self.open_url(url)
+        else:
+            self.open_link(url)
+
+    @work(thread=True, exclusive=True, group="browser", exit_on_error=False)
+    def open_link(self, url: str) -> None:
+        """Start the browser off the UI thread (xdg-open can take a while), then say what happened."""
+        if open_in_browser(url):
+            self.call_from_thread(
+                self.notify, "Opened arXiv's search for this title in the browser.", markup=False, timeout=3
+            )
+        else:
+            reason = "No browser can be opened from this terminal (over SSH, say). arXiv's search for the title:"
+            self.call_from_thread(self.push_screen, LinkScreen(url, reason))
 
     def action_copy_title(self) -> None:
         paper = self.current
         if paper is not None:
             self.copy_to_clipboard(paper.title)
-            self.notify("Copied the title.", markup=False, timeout=2)
+            self.notify(clipboard_notice("title"), markup=False, timeout=6)
 
     @work(exclusive=True, group="export")
     async def action_export(self) -> None:

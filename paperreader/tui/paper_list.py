@@ -4,10 +4,17 @@ A library can hold 100,000 papers.  DataTable or OptionList would build a
 widget row for each (seconds to fill); this list keeps plain ids and renders
 the visible lines on demand, so filling it and moving the cursor cost the same
 at any size.
+
+Sorted by digest, the rows sit under one heading per digest day instead of
+repeating the date on every row (as mutt's and newsboat's date-grouped
+listings do), which leaves the width to the title; other orders show a short
+date on each row, where it says something.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from rich.cells import cell_len
@@ -25,6 +32,9 @@ from ..store import RowCache
 
 __all__ = ["PaperList"]
 
+#: Room for the upvotes column: " ▲123".
+VOTES_WIDTH = 5
+
 
 def _fit(text: str, width: int) -> str:
     """Cut ``text`` to ``width`` cells with an ellipsis; pad it to exactly that."""
@@ -40,6 +50,32 @@ def _fit(text: str, width: int) -> str:
         out.append(char)
         used += size
     return "".join(out) + "…" + " " * (width - 1 - used)
+
+
+def _tag_labels(tags: Sequence[str], width: int) -> str:
+    """" #rl #agents +2": whole tags that fit in ``width`` cells, then how many did not.
+
+    A tag cut in the middle reads as another tag; a count says there is more.
+    """
+    out = ""
+    for number, tag in enumerate(tags):
+        rest = len(tags) - number - 1
+        piece = f" #{tag}"
+        if cell_len(out + piece + (f" +{rest}" if rest else "")) > width:
+            more = f" +{len(tags) - number}"
+            return out + more if cell_len(out + more) <= width else out
+        out += piece
+    return out
+
+
+def _short_day(iso: str) -> str:
+    """ "Nov 12", "Mar  3": a digest's date as the page itself gives it (no year)."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day:%b} {day.day:2d}"
+
+
+def _heading(day: dt.date, count: int) -> str:
+    return f"{day:%a %b} {day.day}, {day.year} · {count:,} paper{'s' if count != 1 else ''}"
 
 
 class PaperList(ScrollView, can_focus=True):
@@ -62,6 +98,8 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--star",
         "paper-list--meta",
         "paper-list--tags",
+        "paper-list--heading",
+        "paper-list--rule",
     }
 
     DEFAULT_CSS = """
@@ -83,6 +121,8 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--star { color: $warning; }
     PaperList > .paper-list--meta { color: $text-muted; }
     PaperList > .paper-list--tags { color: $secondary; text-style: not bold; }
+    PaperList > .paper-list--heading { color: $text-accent; text-style: bold; }
+    PaperList > .paper-list--rule { color: $text-muted; }
     """
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -107,6 +147,11 @@ class PaperList(ScrollView, can_focus=True):
         self._ids: list[str] = []
         self._rows: RowCache | None = None
         self._last_reported: str | None = None
+        #: Date headings: the index of the first row under each, its day, and the
+        #: line each heading takes (headings are lines, not rows: the cursor skips them).
+        self._starts: list[int] = []
+        self._days: list[dt.date] = []
+        self._head_lines: list[int] = []
 
     # -- data -------------------------------------------------------------------
 
@@ -118,11 +163,30 @@ class PaperList(ScrollView, can_focus=True):
     def current_id(self) -> str | None:
         return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
 
-    def set_rows(self, ids: list[str], rows: RowCache, *, keep: str | None = None) -> None:
-        """Show ``ids`` (their rows come from ``rows``); keep the cursor on ``keep`` if listed."""
+    @property
+    def grouped(self) -> bool:
+        """Rows sit under date headings (and show no date of their own)."""
+        return bool(self._starts)
+
+    def set_rows(
+        self,
+        ids: list[str],
+        rows: RowCache,
+        *,
+        keep: str | None = None,
+        groups: Sequence[tuple[int, dt.date]] = (),
+    ) -> None:
+        """Show ``ids`` (their rows come from ``rows``); keep the cursor on ``keep`` if listed.
+
+        ``groups``: ``(first index, day)`` of each digest day's run, for a list
+        in digest order; each gets a heading line.
+        """
         self._ids = ids
         self._rows = rows
-        self.virtual_size = Size(0, len(self._ids))
+        self._starts = [start for start, _day in groups]
+        self._days = [day for _start, day in groups]
+        self._head_lines = [start + number for number, start in enumerate(self._starts)]
+        self.virtual_size = Size(0, len(self._ids) + len(self._starts))
         index = self._ids.index(keep) if keep is not None and keep in self._ids else 0
         self._last_reported = None
         if index != self.cursor:
@@ -137,7 +201,25 @@ class PaperList(ScrollView, can_focus=True):
             index = self._ids.index(paper_id)
         except ValueError:
             return
-        self.refresh(Region(0, index - int(self.scroll_y), self.size.width, 1))
+        self.refresh(Region(0, self.line_of(index) - int(self.scroll_y), self.size.width, 1))
+
+    # -- lines and rows (headings take lines between rows) -------------------------
+
+    def line_of(self, index: int) -> int:
+        """The line (from the top of the whole list) that shows row ``index``."""
+        return index + bisect_right(self._starts, index)
+
+    def index_at(self, line: int) -> int | None:
+        """The row shown on ``line``; None for a heading or past the end."""
+        before = bisect_right(self._head_lines, line)
+        if before and self._head_lines[before - 1] == line:
+            return None
+        index = line - before
+        return index if 0 <= index < len(self._ids) else None
+
+    def _heading_number(self, line: int) -> int | None:
+        number = bisect_left(self._head_lines, line)
+        return number if number < len(self._head_lines) and self._head_lines[number] == line else None
 
     # -- cursor -----------------------------------------------------------------
 
@@ -147,7 +229,7 @@ class PaperList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self._cursor_changed()
         for index in (old, new):
-            self.refresh(Region(0, index - int(self.scroll_y), self.size.width, 1))
+            self.refresh(Region(0, self.line_of(index) - int(self.scroll_y), self.size.width, 1))
 
     def _cursor_changed(self) -> None:
         self._scroll_cursor_into_view()
@@ -161,10 +243,13 @@ class PaperList(ScrollView, can_focus=True):
         if height <= 0:
             return
         top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        line = self.line_of(self.cursor)
+        # The first row of a day brings its heading into view with it.
+        first = line - 1 if self._heading_number(line - 1) is not None else line
+        if first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
     def action_cursor_down(self) -> None:
         self.cursor += 1
@@ -189,14 +274,14 @@ class PaperList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self.current_id))
 
     def on_click(self, event: events.Click) -> None:
-        index = event.y + int(self.scroll_y)
-        if 0 <= index < len(self._ids):
+        index = self.index_at(event.y + int(self.scroll_y))
+        if index is not None:
             self.cursor = index
             if event.chain >= 2:
                 self.select_current()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(0, len(self._ids))
+        self.virtual_size = Size(0, len(self._ids) + len(self._starts))
         self._scroll_cursor_into_view()
 
     # -- rendering --------------------------------------------------------------
@@ -205,16 +290,21 @@ class PaperList(ScrollView, can_focus=True):
         # Fetch the rows of the whole window in one query before drawing it.
         if self._rows is not None:
             top = int(self.scroll_y) + crop.y
-            self._rows.load(self._ids[top : top + crop.height])
+            first = top - bisect_right(self._head_lines, top)  # the first row at or below the top line
+            self._rows.load(self._ids[max(0, first) : first + crop.height])
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index = y + int(self.scroll_y)
-        base = self.rich_style
-        row = self._rows.get(self._ids[index]) if self._rows is not None and 0 <= index < len(self._ids) else None
+        line = y + int(self.scroll_y)
+        heading = self._heading_number(line)
+        if heading is not None:
+            return self._render_heading(heading, width)
+        index = self.index_at(line)
+        row = self._rows.get(self._ids[index]) if self._rows is not None and index is not None else None
         if row is None:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
+        base = self.rich_style
         style = lambda name: self.get_component_rich_style(name, partial=True)  # noqa: E731
         text_style = base + style("paper-list--read" if row.read else "paper-list--unread")
         meta_style = base + style("paper-list--meta")
@@ -227,25 +317,48 @@ class PaperList(ScrollView, can_focus=True):
             marker_style = base + style("paper-list--marker")
             star_style = base + style("paper-list--star")
 
+        # The right-hand columns: upvotes, and the day when no heading gives it.
         right = ""
+        day = "" if self.grouped else " " + _short_day(row.last_digest)
+        votes = f"▲{row.upvotes}" if row.upvotes else ""
         if width >= 50:
-            votes = f"▲{row.upvotes}" if row.upvotes else ""
-            right = f" {votes:>5} {row.last_digest}"
+            right = f" {votes:>{VOTES_WIDTH - 1}}{day}"
         elif width >= 36:
-            right = f" {row.last_digest[5:]}"
-        # Tags (and ✎ for a note) follow the title, cut first when space is short.
-        labels = " ".join(f"#{tag}" for tag in row.tags) + (" ✎" if row.has_note else "")
-        room = width - 4 - len(right)
-        labels = _fit(" " + labels.strip(), min(cell_len(labels) + 1, room // 3)).rstrip() if labels else ""
-        title = _fit(row.title, room - cell_len(labels))
+            right = day or f" {votes:>{VOTES_WIDTH - 1}}"
+        room = width - 4 - cell_len(right)
+        # The title comes first; tags follow it in what is left (at most a third
+        # when the title needs the room); the note mark is never pushed out.
+        note = " ✎" if row.has_note else ""
+        room_left = max(0, room - cell_len(note))
+        tags = ""
+        if row.tags:
+            wanted = cell_len("".join(f" #{tag}" for tag in row.tags))
+            tags = _tag_labels(row.tags, min(wanted, max(room_left // 3, room_left - cell_len(row.title))))
+        title = _fit(row.title, room_left - cell_len(tags)).rstrip()
+        pad = " " * max(0, room - cell_len(title) - cell_len(tags) - cell_len(note))
         segments = [
             Segment(" " if row.read else "●", marker_style),
             Segment(" ", text_style),
             Segment("★" if row.bookmarked else " ", star_style),
             Segment(" ", text_style),
-            Segment(title[: len(title.rstrip())] if labels else title, text_style),
-            Segment(labels, tags_style),
-            Segment(" " * (cell_len(title) - cell_len(title.rstrip())) if labels else "", text_style),
+            Segment(title, text_style),
+            Segment(tags, tags_style),
+            Segment(note, tags_style),
+            Segment(pad, text_style),
             Segment(right, meta_style),
+        ]
+        return Strip(segments, width).crop_extend(0, width, Style())
+
+    def _render_heading(self, number: int, width: int) -> Strip:
+        """ "── Wed Nov 12, 2025 · 8 papers ─────": the digest day over its rows."""
+        start = self._starts[number]
+        end = self._starts[number + 1] if number + 1 < len(self._starts) else len(self._ids)
+        base = self.rich_style
+        rule = base + self.get_component_rich_style("paper-list--rule", partial=True)
+        label = _fit(_heading(self._days[number], end - start), max(0, width - 4)).rstrip()
+        segments = [
+            Segment("── ", rule),
+            Segment(label, base + self.get_component_rich_style("paper-list--heading", partial=True)),
+            Segment(" " + "─" * max(0, width - 4 - cell_len(label)), rule),
         ]
         return Strip(segments, width).crop_extend(0, width, Style())

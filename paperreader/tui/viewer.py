@@ -2,12 +2,18 @@
 
 Everything shown here is untrusted text, so it is put into ``rich.text.Text``
 objects (never parsed as markup) before it reaches a widget.
+
+The title is shown at most :data:`TITLE_LINES` lines, ending in an ellipsis:
+a digest can hold a title of thousands of characters, and the metadata and
+the abstract below it must stay on screen (``c`` copies the whole title).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -16,7 +22,10 @@ from textual.widgets import Static
 from ..index import highlight_text
 from ..models import Paper
 
-__all__ = ["PaperViewer", "paper_text"]
+__all__ = ["PaperViewer", "paper_text", "ClampedText", "TITLE_LINES"]
+
+#: The most lines the viewer gives a title.
+TITLE_LINES = 4
 
 
 def _highlighted(text: str, terms: Collection[str], style: str) -> Text:
@@ -28,6 +37,35 @@ def _highlighted(text: str, terms: Collection[str], style: str) -> Text:
     return result
 
 
+class ClampedText:
+    """A Text wrapped to the width it is given, cut after ``max_lines`` lines with an ellipsis.
+
+    A renderable rather than a cut string, because where the lines break
+    depends on the width, which changes with the terminal.
+    """
+
+    def __init__(self, text: Text, max_lines: int) -> None:
+        self.text = text
+        self.max_lines = max_lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        lines = list(self.text.wrap(console, width, overflow="fold"))
+        if len(lines) > self.max_lines:
+            del lines[self.max_lines :]
+            last = lines[-1]
+            last.rstrip()
+            last.truncate(width - 1)
+            last.append("…", style=self.text.style)
+        for line in lines:
+            line.rstrip()
+            line.end = "\n"  # Textual counts a renderable's lines by its newlines
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
+
+
 def meta_line(paper: Paper) -> str:
     state = ["read" if paper.read else "unread"]
     if paper.bookmarked:
@@ -35,11 +73,22 @@ def meta_line(paper: Paper) -> str:
     return " · ".join(paper.describe() + state)
 
 
-def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold") -> Text:
-    """The whole page of one paper as one Text (title, metadata, tags, abstract, note)."""
+def title_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str) -> Text:
     title = _highlighted(paper.title, terms.get("title", frozenset()), match_style)
     title.stylize("bold")
-    page = Text.assemble(title, "\n", Text(meta_line(paper), style="dim"), f"\n{paper.id}", end="")
+    return title
+
+
+def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold") -> Text:
+    """The whole page of one paper as one Text (title, metadata, tags, abstract, note)."""
+    return Text.assemble(
+        title_text(paper, terms, match_style), "\n", body_text(paper, terms, match_style, tag_style), end=""
+    )
+
+
+def body_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold") -> Text:
+    """The page below the title: metadata, tags, abstract, note."""
+    page = Text.assemble(Text(meta_line(paper), style="dim"), f"\n{paper.id}", end="")
     if paper.tags:
         page.append("\n")
         for number, tag in enumerate(paper.tags):
@@ -58,25 +107,33 @@ class PaperViewer(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     PaperViewer { padding: 0 1; scrollbar-size-vertical: 1; }
+    PaperViewer > #paper-title { width: 100%; }
     PaperViewer > #paper-body { width: 100%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        #: What the page shows now (a Text, never markup).
+        #: The whole page (a Text, never markup); on screen the title is cut at TITLE_LINES lines.
         self.text = Text()
 
     def compose(self) -> ComposeResult:
+        yield Static(id="paper-title", markup=False)
         yield Static(id="paper-body", markup=False)
 
     def show(self, paper: Paper | None, terms: dict[str, frozenset[str]] | None = None) -> None:
         if paper is None:
-            self.text = Text("No paper selected.", style="dim")
+            title, body = Text(), Text("No paper selected.", style="dim")
+            self.text = body
         else:
             theme = self.app.current_theme
-            accent = theme.accent or "yellow"
-            self.text = paper_text(paper, terms or {}, f"bold reverse {accent}", f"bold {theme.secondary or 'cyan'}")
-        self.query_one("#paper-body", Static).update(self.text)
+            match = f"bold reverse {theme.accent or 'yellow'}"
+            title = title_text(paper, terms or {}, match)
+            body = body_text(paper, terms or {}, match, f"bold {theme.secondary or 'cyan'}")
+            self.text = Text.assemble(title, "\n", body, end="")
+        title_widget = self.query_one("#paper-title", Static)
+        title_widget.display = bool(title)
+        title_widget.update(ClampedText(title, TITLE_LINES))
+        self.query_one("#paper-body", Static).update(body)
         if self.scroll_y:
             self.scroll_home(animate=False)
 
