@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,12 @@ _BYTES_PER_DIGEST_BYTE = 2.5
 _LOG_HEADROOM = 4_000_000
 
 
+#: Seconds between tries of an index write the file system refused (a full
+#: disk): soon enough to catch up unasked once space is freed, rarely enough
+#: not to write a disk full again at every keystroke.
+_RETRY_REFUSED = 10.0
+
+
 def space_needed(files: Sequence[Path]) -> int:
     """About how much free space importing ``files`` takes (for "free about N MB")."""
     size = 0
@@ -173,6 +180,10 @@ class Library:
             raise LibraryError(str(error)) from error
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
+        #: When an index write the file system refused was last tried, and, if
+        #: the index could not be opened at all, why (see :meth:`_open_index`).
+        self._refused_at = 0.0
+        self._unavailable: LibraryError | None = None
         #: Things the user should be told (e.g. the index was rebuilt).
         self.notices: list[str] = []
         if is_new:
@@ -203,17 +214,38 @@ class Library:
             return self._open_index(progress)
 
     def _open_index(self, progress: Callable[[int, int], None] | None) -> SearchIndex:
-        if self._index is None:
-            from .index import IndexUnavailable, SearchIndex
+        """Open the index, or catch up one left behind by a refused write.
 
-            index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
-            try:
-                notice = index.ensure(self.store, progress)
-            except IndexUnavailable as error:  # missing or damaged, and no room to rebuild it
-                raise LibraryError(str(error)) from error
-            if notice:
-                self.notices.append(notice)
-            self._index = index
+        A full disk may be freed at any moment, and then the index must catch
+        up with nothing asked of the user; but every try on a disk still full
+        writes until it fails, so a reader typing a query does not try at each
+        keystroke: once every :data:`_RETRY_REFUSED` seconds.
+        """
+        from .index import IndexUnavailable, SearchIndex
+
+        due = time.monotonic() - self._refused_at >= _RETRY_REFUSED
+        if self._index is not None:
+            if self._index.lag is not None and due:
+                self._refused_at = time.monotonic()
+                try:
+                    self._index.update(self.store, progress)
+                except IndexUnavailable as error:
+                    raise LibraryError(str(error)) from error
+            return self._index
+        if self._unavailable is not None and not due:
+            raise self._unavailable
+        index = SearchIndex(self.data_dir / INDEX_NAME, procs=self.index_procs)
+        try:
+            notice = index.ensure(self.store, progress)
+        except IndexUnavailable as error:  # missing or damaged, and no room to rebuild it
+            self._refused_at, self._unavailable = time.monotonic(), LibraryError(str(error))
+            raise self._unavailable from error
+        self._unavailable = None
+        if index.lag is not None:
+            self._refused_at = time.monotonic()
+        if notice:
+            self.notices.append(notice)
+        self._index = index
         return self._index
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:

@@ -7,6 +7,7 @@ the failure injected at the SQLite and Whoosh write paths everywhere else.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 import os
@@ -22,7 +23,7 @@ from paperreader import paths
 from paperreader.cli import main
 from paperreader.config import Config
 from paperreader.demo import sample_files
-from paperreader.library import Library
+from paperreader.library import Library, LibraryError
 from paperreader.store import Store
 from paperreader.tui.app import PaperReaderApp
 from paperreader.tui.paper_list import PaperList
@@ -411,3 +412,59 @@ async def test_inbox_on_a_full_disk_says_so_once(tmp_path: Path) -> None:
         assert len(app.query_one(PaperList).ids) == 5
         assert any(note.startswith("3 new papers from Mar 10") for note in notes)
         assert len([note for note in notes if note.startswith("Inbox: ")]) == 1
+
+
+def test_index_catches_up_unasked_once_space_is_freed(
+    tmp_path: Path, refusing: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader left open on a full disk: its index catches up by itself once space is freed, and
+    meanwhile a query does not try (and fill the disk again) at every keystroke."""
+    import paperreader.library as library_module
+    from paperreader.index import SearchIndex
+
+    data = tmp_path / "lib"
+    first, second, third = sample_files()
+    with Library(data) as library:
+        library.import_paths([first, second])
+        library.import_file(third)  # stored, not indexed yet
+        late = {pid for pid in library.store.ids(digest=dt.date.fromisoformat(third.stem))}
+    calls: list[str] = []
+
+    def counting(name: str) -> object:
+        method = getattr(SearchIndex, name)
+
+        def counted(self: SearchIndex, *args: object, **kwargs: object) -> object:
+            calls.append(name)
+            return method(self, *args, **kwargs)
+
+        return counted
+
+    for name in ("ensure", "update"):
+        monkeypatch.setattr(SearchIndex, name, counting(name))
+    refusing.update(full=True, files=1000)  # the index's writes fail; SQLite has room
+    monkeypatch.setattr(library_module, "_RETRY_REFUSED", 3600.0)
+    with Library(data) as library:
+        found = library.search("*", limit=None)
+        assert not late & {hit.id for hit in found.hits} and found.hits  # the index as it is
+        assert len(library.notices) == 1 and "behind the library" in library.notices[0]
+        for _ in range(5):
+            library.search("model")
+        assert calls == ["ensure"]  # no try at each query
+        refusing.update(full=False)  # space freed
+        monkeypatch.setattr(library_module, "_RETRY_REFUSED", 0.0)
+        found = library.search("*", limit=None)
+        assert late <= {hit.id for hit in found.hits}
+        assert library.index().lag is None and calls == ["ensure", "update"]
+
+    (data / "index" / "paperreader-index.json").unlink()  # now it must be rebuilt, and there is no room
+    refusing.update(full=True)
+    monkeypatch.setattr(library_module, "_RETRY_REFUSED", 3600.0)
+    calls.clear()
+    with Library(data) as library:
+        for _ in range(3):
+            with pytest.raises(LibraryError, match="the search index was missing: searching works again|cannot be rebuilt"):
+                library.search("model")
+        assert calls == ["ensure"]
+        refusing.update(full=False)
+        monkeypatch.setattr(library_module, "_RETRY_REFUSED", 0.0)
+        assert late <= {hit.id for hit in library.search("*", limit=None).hits}
