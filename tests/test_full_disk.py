@@ -24,7 +24,7 @@ from paperreader.cli import main
 from paperreader.config import Config
 from paperreader.demo import sample_files
 from paperreader.library import Library, LibraryError
-from paperreader.store import Store
+from paperreader.store import Store, StoreError
 from paperreader.tui.app import PaperReaderApp
 from paperreader.tui.paper_list import PaperList
 
@@ -246,8 +246,15 @@ def test_library_opened_on_a_full_disk_is_read_not_called_damaged(capsys: pytest
             assert status == 0 and "damaged" not in err, (command, err)
         status, out, err = run(capsys, data, "mark", "read", sorted(before)[0])
         assert status == 1 and "cannot write the library (disk full: " in err and "damaged" not in err
-        filler.unlink()  # space freed: the next change is stored
-        assert run(capsys, data, "mark", "read", sorted(before)[0])[0] == 0
+        # A reader left open: its library, opened for reading, takes changes again once there is room.
+        with Store.open(data / "library.sqlite3") as store:
+            assert store.read_only == paths.DISK_FULL
+            with pytest.raises(StoreError, match="cannot write the library \\(disk full: "):
+                store.set_state([sorted(before)[0]], read=True)
+            filler.unlink()  # space freed
+            store.set_state([sorted(before)[0]], read=True)
+            assert store.read_only is None and sorted(before)[0] in store.ids("read")
+        assert run(capsys, data, "mark", "read", sorted(before)[1])[0] == 0
 
 
 # -- a read-only library (issue 11, point 14) -------------------------------------------------
@@ -296,6 +303,44 @@ def test_read_only_mount(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
         )
         assert lines(err)[1:] == [line for line in lines(err)[1:] if "1 paper behind" in line][:1]  # the index, once
     assert papers(capsys, tmp_path / "src" / "lib") == before
+
+
+_CRASH_AFTER_A_CHANGE = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA wal_autocheckpoint = 0")
+db.execute("UPDATE papers SET bookmarked = 1, bookmarked_at = '2026-01-01T00:00:00.000Z' WHERE id = ?", (sys.argv[2],))
+os.kill(os.getpid(), 9)  # no checkpoint at close: the change lives in the write-ahead log only
+"""
+
+
+def test_read_only_mount_with_a_write_ahead_log(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A library whose last changes are still in its -wal file (its program was killed), seen read-only."""
+    source = tmp_path / "src" / "lib"
+    before = start_library(capsys, source)
+    late = sorted(before)[9]
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", _CRASH_AFTER_A_CHANGE, str(source / "library.sqlite3"), late], check=False)
+    assert (source / "library.sqlite3-wal").stat().st_size > 0 and (source / "library.sqlite3-shm").exists()
+    with read_only_view(tmp_path / "src", tmp_path / "ro") as view:
+        data = view / "lib"
+        # The -shm file is there: SQLite reads the log read-only, and the change in it shows.
+        status, out, err = run(capsys, data, "list", "--bookmarked")
+        assert status == 0 and late in out, err
+    (source / "library.sqlite3-shm").unlink()
+    with read_only_view(tmp_path / "src", tmp_path / "ro") as view:
+        data = view / "lib"
+        # Without it SQLite cannot read the log where it may not write: said so, not "damaged".
+        status, out, err = run(capsys, data, "list")
+        assert status == 1 and out == "" and lines(err) == [
+            f"paperreader: {data / 'library.sqlite3'}: cannot read the library (read-only file system: {view}): its "
+            "write-ahead log library.sqlite3-wal holds changes SQLite reads only where it may write "
+            "library.sqlite3-shm. Nothing was changed; open it where the folder can be written and try again."
+        ]
+    status, out, err = run(capsys, source, "list", "--bookmarked")  # where it can be written: all there
+    assert status == 0 and late in out
 
 
 def test_read_only_injected(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
