@@ -423,6 +423,13 @@ class Library:
         report.new, report.known, report.updated = len(outcome.new), len(outcome.known), len(outcome.updated)
         return report
 
+    def _stored(self, path: Path) -> bool:
+        """Whether the library holds this file (its bytes), e.g. after an interrupted import."""
+        try:
+            return self.store.source(hashlib.sha256(path.read_bytes()).hexdigest()) is not None
+        except (OSError, StoreError, sqlite3.Error):
+            return False
+
     def _other_pages(self, papers: Sequence[ParsedPaper]) -> dict[dt.date, int]:
         """The digest dates of ``papers`` that already hold a different page.
 
@@ -476,6 +483,7 @@ class Library:
         """
         files, reports = find_digest_files(paths)
         indexing = True
+        current: Path | None = None  # the file being imported, until its report is in
         failed_before: str | None = None  # an index failure told at the start, replaced by the final one
         try:
             if files:
@@ -488,8 +496,10 @@ class Library:
                     self.notices.append(failed_before)
             indexing = False
             for number, path in enumerate(files, 1):
+                current = path
                 report = self.import_file(path, date=date)
                 reports.append(report)
+                current = None
                 if progress is not None:
                     progress(report, number, len(files))
                 if report.refused:
@@ -512,6 +522,8 @@ class Library:
                 if failed and failed_before in self.notices:
                     self.notices.remove(failed_before)  # one line about the index, the latest
         except KeyboardInterrupt as interrupt:
+            if current is not None and self._stored(current):
+                reports.append(FileReport(current))  # committed just before Ctrl+C landed: it is in
             raise ImportInterrupted(reports, len(files), indexing=indexing) from interrupt
         return reports
 

@@ -128,3 +128,24 @@ def test_ctrl_c_while_indexing_with_worker_processes(tmp_path: Path) -> None:
         assert not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]
     assert not (data / "index.new").exists()
     _finish_and_check(tmp_path / "d", data, 30)
+
+
+def test_ctrl_c_just_after_a_file_was_stored_counts_it(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+C landing between a file's commit and its report: the line still says what is stored."""
+    from paperreader.cli import main
+    from paperreader.store import Store
+
+    synthetic_digests(tmp_path / "d", files=5, per_file=10)
+    data = tmp_path / "lib"
+    add = Store.add
+
+    def add_then_interrupted(self: Store, *args: object, **kwargs: object) -> object:
+        outcome = add(self, *args, **kwargs)  # type: ignore[arg-type]
+        if _stored_files(data) == 3:
+            raise KeyboardInterrupt  # as if SIGINT arrived the moment the third file was committed
+        return outcome
+
+    monkeypatch.setattr(Store, "add", add_then_interrupted)
+    assert main(["--data-dir", str(data), "import", "-q", str(tmp_path / "d")]) == 130
+    assert capsys.readouterr().err.splitlines() == [LINE.format(3, 5)]
+    assert _stored_files(data) == 3
