@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from paperreader.library import Library
+from paperreader.tui.app import ReaderScreen
 from paperreader.tui.paper_list import PaperList
 from paperreader.tui.screens import ConfirmScreen, ExportScreen, HelpScreen
 from paperreader.tui.viewer import PaperViewer
@@ -206,10 +207,12 @@ async def test_help_lists_every_binding(sample_dir: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        rows = dict(app.help_rows())
-        for binding in app.BINDINGS:
+        rows = {binding_id: (keys, what) for keys, what, binding_id in app.help_rows()}
+        for binding in ReaderScreen.BINDINGS:
             keys = " ".join(app.get_key_display(type(binding)(k, "")) for k in binding.key.split(","))
-            assert rows[keys] == binding.tooltip
+            assert rows[binding.id] == (keys, binding.tooltip)
+        for binding in PaperList.BINDINGS:  # the list's keys too, with their ids
+            assert binding.id in rows
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

@@ -55,7 +55,7 @@ class TagScreen(ModalScreen[list[str] | None]):
     tag), escape cancels.
     """
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="tags.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="tags dialog (t): cancel", id="tags.cancel")]
 
     def __init__(self, title: str, tags: Sequence[str], known: Sequence[tuple[str, int]]) -> None:
         super().__init__()
@@ -103,8 +103,8 @@ class NoteScreen(ModalScreen[str | None]):
     """Write a paper's note in a text area; ctrl+s saves, escape cancels."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="note.save"),
-        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+        Binding("ctrl+s", "save", "Save", tooltip="note dialog (N): save", id="note.save"),
+        Binding("escape", "cancel", "Cancel", tooltip="note dialog: cancel (twice if you typed)", id="note.cancel"),
     ]
 
     def __init__(self, title: str, note: str) -> None:

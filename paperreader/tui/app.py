@@ -17,7 +17,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
+from textual.dom import DOMNode
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -95,43 +96,82 @@ def _new_papers(count: int, days: list[dt.date]) -> str:
     return f"{count:,} new paper{'s' if count != 1 else ''} from {_days(days)}"
 
 
+#: Below this many columns the list sits above the abstract instead of beside it.
+NARROW_BELOW = 100
+
+
+class ReaderScreen(Screen[None]):
+    """The reader's own screen: the list, the abstract, the filter bar and their keys.
+
+    The reader's keys are this screen's bindings (acting on the app), so they
+    are in force only while it is on top: a dialog or the digests screen has
+    its own keys, and Textual's own (Tab between fields) keep working there.
+    The layout follows the width through Textual's breakpoints: ``-narrow``
+    stacks the panes.
+    """
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "app.open", "Open", tooltip="open the paper: focus the abstract, mark it read", id="open"),
+        Binding("space", "app.page", "Page", show=False, tooltip="page down the abstract; at its end, mark it read and go on to the next", id="page"),
+        Binding("j", "app.next_paper", "Next paper", show=False, tooltip="in the abstract: open the next paper (in the list: down)", id="next_paper"),
+        Binding("k", "app.previous_paper", "Prev paper", show=False, tooltip="in the abstract: open the previous paper (in the list: up)", id="previous_paper"),
+        Binding("n", "app.next_unread", "Next unread", tooltip="mark read, go to the next unread paper", id="next_unread"),
+        Binding("p", "app.previous_unread", "Prev unread", show=False, tooltip="mark read, go to the previous unread paper", id="previous_unread"),
+        Binding("r", "app.toggle_read", "Read", tooltip="toggle read", id="toggle_read"),
+        Binding("b", "app.toggle_bookmark", "Bookmark", tooltip="toggle bookmark", id="toggle_bookmark"),
+        Binding("A", "app.mark_all_read", "All read", show=False, tooltip="mark every paper in this list read (asks above 20)", id="mark_all_read"),
+        Binding("t", "app.edit_tags", "Tags", tooltip="tag the paper (tab completes from your tags)", id="edit_tags"),
+        Binding("N", "app.edit_note", "Note", show=False, tooltip="write a note on the paper (ctrl+s saves)", id="edit_note"),
+        Binding("u", "app.undo", "Undo", tooltip="undo the last change: read, bookmark, tags, note", id="undo"),
+        Binding("slash", "app.focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
+        Binding("1", "app.view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
+        Binding("2", "app.view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
+        Binding("3", "app.view('bookmarked')", "Bookmarked", show=False, tooltip="view bookmarked papers", id="view_bookmarked"),
+        Binding("d", "app.cycle_digest", "Digest", show=False, tooltip="only one digest: newest, older, ..., all again", id="cycle_digest"),
+        Binding("s", "app.cycle_sort", "Sort", show=False, tooltip="sort: relevance, digest, published, upvotes, title", id="cycle_sort"),
+        Binding("v", "app.toggle_views", "Views", tooltip="show or hide the saved views panel", id="toggle_views"),
+        Binding("S", "app.save_view", "Save view", show=False, tooltip="save the current filter as a view", id="save_view"),
+        Binding("D", "app.digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
+        Binding("m", "app.more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
+        Binding("plus", "app.more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
+        Binding("e", "app.export", "Export", tooltip="export the bookmarks (Markdown, CSV, JSON, BibTeX)", id="export"),
+        Binding("o", "app.open_browser", "Browser", show=False, tooltip="search the paper's title on arXiv in the browser", id="open_browser"),
+        Binding("c", "app.copy_title", "Copy title", show=False, tooltip="copy the title to the clipboard", id="copy_title"),
+        Binding("i", "app.import", "Import", show=False, tooltip="import a digest file or folder", id="import"),
+        Binding("ctrl+r", "app.reload", "Reload", show=False, tooltip="reload the library from disk", id="reload"),
+        Binding("escape", "app.back", "Back", show=False, tooltip="leave similar papers, clear the filter", id="back"),
+        Binding("question_mark", "app.help", "Help", tooltip="this help", id="help"),
+        Binding("q", "app.quit", "Quit", tooltip="quit (everything is saved already)", id="quit"),
+    ]
+
+    def on_screen_resume(self) -> None:
+        """Catch up with a resize made while another full screen (digests) hid this one.
+
+        Textual sends resizes, and so sets breakpoint classes, only to the
+        screens on show; coming back must not keep the old width's layout.
+        """
+        narrow = self.app.size.width < NARROW_BELOW
+        self.set_class(narrow, "-narrow")
+        self.set_class(not narrow, "-wide")
+
+
+#: Who owns bindings, by the part of the reader they act in: the help screen's sections.
+BINDING_OWNERS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
+    ("The reader", (ReaderScreen,)),
+    ("The list", (PaperList,)),
+    ("The views panel (v)", (ViewsPanel,)),
+    ("The digests screen (D)", (DigestsScreen,)),
+    ("Dialogs", (ConfirmScreen, ExportScreen, ImportScreen, ViewScreen, TagScreen, NoteScreen, HelpScreen)),
+)
+
+
 class PaperReaderApp(App[None]):
     """paperreader's TUI on the library in ``data_dir``."""
 
     CSS_PATH = "app.tcss"
     TITLE = "paperreader"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", tooltip="open the paper: focus the abstract, mark it read", id="open"),
-        Binding("space", "page", "Page", show=False, tooltip="page down the abstract; at its end, the next paper", id="page"),
-        Binding("n", "next_unread", "Next unread", tooltip="mark read, go to the next unread paper", id="next_unread"),
-        Binding("p", "previous_unread", "Prev unread", show=False, tooltip="mark read, go to the previous unread paper", id="previous_unread"),
-        Binding("r", "toggle_read", "Read", tooltip="toggle read", id="toggle_read"),
-        Binding("b", "toggle_bookmark", "Bookmark", tooltip="toggle bookmark", id="toggle_bookmark"),
-        Binding("A", "mark_all_read", "All read", show=False, tooltip="mark every paper in this list read (asks above 20)", id="mark_all_read"),
-        Binding("t", "edit_tags", "Tags", tooltip="tag the paper (tab completes from your tags)", id="edit_tags"),
-        Binding("N", "edit_note", "Note", show=False, tooltip="write a note on the paper (ctrl+s saves)", id="edit_note"),
-        Binding("u", "undo", "Undo", tooltip="undo the last change: read, bookmark, tags, note", id="undo"),
-        Binding("slash", "focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
-        Binding("1", "view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
-        Binding("2", "view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
-        Binding("3", "view('bookmarked')", "Bookmarked", show=False, tooltip="view bookmarked papers", id="view_bookmarked"),
-        Binding("d", "cycle_digest", "Digest", show=False, tooltip="only one digest: newest, older, ..., all again", id="cycle_digest"),
-        Binding("s", "cycle_sort", "Sort", show=False, tooltip="sort: relevance, digest, published, upvotes, title", id="cycle_sort"),
-        Binding("v", "toggle_views", "Views", tooltip="show or hide the saved views panel", id="toggle_views"),
-        Binding("S", "save_view", "Save view", show=False, tooltip="save the current filter as a view", id="save_view"),
-        Binding("D", "digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
-        Binding("m", "more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
-        Binding("plus", "more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
-        Binding("e", "export", "Export", tooltip="export the bookmarks (Markdown, CSV, JSON, BibTeX)", id="export"),
-        Binding("o", "open_browser", "Browser", show=False, tooltip="search the paper's title on arXiv in the browser", id="open_browser"),
-        Binding("c", "copy_title", "Copy title", show=False, tooltip="copy the title to the clipboard", id="copy_title"),
-        Binding("i", "import", "Import", show=False, tooltip="import a digest file or folder", id="import"),
-        Binding("ctrl+r", "reload", "Reload", show=False, tooltip="reload the library from disk", id="reload"),
-        Binding("escape", "back", "Back", show=False, tooltip="leave similar papers, clear the filter", id="back"),
-        Binding("question_mark", "help", "Help", tooltip="this help", id="help"),
-        Binding("q", "quit", "Quit", tooltip="quit (everything is saved already)", id="quit"),
-    ]
 
     view: reactive[View] = reactive("all", init=False)
     """Which papers the list shows: all, unread or bookmarked."""
@@ -203,6 +243,8 @@ class PaperReaderApp(App[None]):
         self._inbox_busy = False
         #: Why the inbox's last import was refused (a full disk...): told once, until an import succeeds.
         self._inbox_refused: str | None = None
+        #: The config's key overrides in force (binding id -> keys), for help and the palette.
+        self.keymap: dict[str, str] = {}
 
     # -- layout -------------------------------------------------------------------
 
@@ -234,6 +276,10 @@ class PaperReaderApp(App[None]):
         )
         yield Footer()
 
+    def get_default_screen(self) -> Screen:
+        """The reader's screen, which owns the reader's keys and the responsive layout."""
+        return ReaderScreen(id="_default")
+
     @property
     def main_screen(self) -> Screen:
         """The reader's own screen (``self.screen`` may be a dialog on top)."""
@@ -251,12 +297,6 @@ class PaperReaderApp(App[None]):
             self.check_inbox()
             self.main_screen.set_interval(self.config.inbox_interval if self.config else 5.0, self.check_inbox)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The reader's keys act on the reader only, not under the digests screen or a dialog."""
-        if action in ("quit", "command_palette") or self.screen is self.main_screen:
-            return True
-        return False
-
     def _apply_config(self) -> None:
         """The theme and key overrides of the config file; what cannot be used is said, not fatal."""
         for notice in self.startup_notices:
@@ -272,7 +312,8 @@ class PaperReaderApp(App[None]):
                     f"{self.config.path}: unknown key binding ids {', '.join(unknown)} (? lists them)",
                     severity="warning", markup=False, timeout=10,
                 )
-            self.set_keymap({k: v for k, v in self.config.keys.items() if k in known})
+            self.keymap = {k: v for k, v in self.config.keys.items() if k in known}
+            self.set_keymap(self.keymap)
 
     def _apply_theme(self) -> None:
         """The config file's theme if it sets one, else the one last picked in the reader (kept in the library).
@@ -320,12 +361,10 @@ class PaperReaderApp(App[None]):
     def _all_bindings(self) -> list[Binding]:
         """Every binding with an id, of the app and its widgets and screens (what a keymap can remap)."""
         found: list[Binding] = []
-        for owner in (self, PaperList, ViewsPanel, DigestsScreen, TagScreen, NoteScreen, HelpScreen, ConfirmScreen):
-            found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
+        for _title, owners in BINDING_OWNERS:
+            for owner in owners:
+                found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
         return found
-
-    def on_resize(self) -> None:
-        self.main_screen.set_class(self.size.width < 100, "narrow")
 
     def on_unmount(self) -> None:
         self.library.close()
@@ -647,13 +686,36 @@ class PaperReaderApp(App[None]):
         self.query_one(PaperViewer).focus()
 
     def action_page(self) -> None:
+        """Space pages the abstract; past its end the paper has been read, as paging does in mutt and newsboat."""
         if self._viewer_timer is not None:  # the viewer is about to change anyway
             self._show_current()
         viewer = self.query_one(PaperViewer)
-        if viewer.at_end:
-            self.query_one(PaperList).action_cursor_down()
-        else:
+        if not viewer.at_end:
             viewer.scroll_page_down(animate=False)
+            return
+        papers = self.query_one(PaperList)
+        current = papers.current_id
+        if current is not None and not self.rows[current].read:
+            self._set_state([current], "marked read", read=True)
+        papers.action_cursor_down()
+
+    def _step_paper(self, step: int) -> None:
+        """j/k in the opened abstract: open the next/previous paper, as mutt's pager does.
+
+        (In the list, the list's own j/k move the cursor; these fire only when
+        the abstract has the focus.)  The paper opened is marked read, as enter does.
+        """
+        papers = self.query_one(PaperList)
+        index = papers.cursor + step
+        if 0 <= index < len(papers.ids):
+            papers.cursor = index
+            self.action_open()
+
+    def action_next_paper(self) -> None:
+        self._step_paper(+1)
+
+    def action_previous_paper(self) -> None:
+        self._step_paper(-1)
 
     def _step_unread(self, step: int) -> None:
         papers = self.query_one(PaperList)
@@ -894,8 +956,15 @@ class PaperReaderApp(App[None]):
     # -- saved views -----------------------------------------------------------------------
 
     def action_toggle_views(self) -> None:
+        self._show_views(not self.query_one(ViewsPanel).has_class("visible"))
+
+    @on(ViewsPanel.CloseRequested)
+    def _views_close_requested(self, event: ViewsPanel.CloseRequested) -> None:
+        self._show_views(False)
+
+    def _show_views(self, show: bool) -> None:
+        """Show the views panel with the focus in it, or hide it and give the focus back to the list."""
         panel = self.query_one(ViewsPanel)
-        show = not panel.has_class("visible")
         panel.set_class(show, "visible")
         if show:
             self._refresh_views()
@@ -1148,29 +1217,57 @@ class PaperReaderApp(App[None]):
 
     # -- help and commands -----------------------------------------------------------
 
-    def help_rows(self) -> list[tuple[str, str]]:
-        rows: list[tuple[str, str]] = [
-            ("j k ↓ ↑", "move in the list"),
-            ("g G home end", "first / last paper"),
-            ("pgup pgdn", "page through the list"),
-        ]
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            keys = " ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(","))
-            rows.append((keys, binding.tooltip or binding.description))
-        rows.append(("ctrl+p", "command palette: every action by name"))
-        return rows
+    def keys_in_force(self, owner: type[DOMNode]) -> list[tuple[Binding, list[str]]]:
+        """``owner``'s bindings, each with the keys that trigger it now (the config's [keys] applied).
+
+        Textual applies the keymap only to the live binding chain; help and the
+        command palette must tell the same keys, so they apply it the same way.
+        """
+        bindings = BindingsMap(owner.BINDINGS)
+        bindings.apply_keymap(self._normalize_keymap(self.keymap))
+        keys: dict[tuple[str | None, str], list[str]] = {}
+        for key, binding in bindings:
+            found = keys.setdefault((binding.id, binding.action), [])
+            if key not in found:  # Textual repeats remapped keys once per old key
+                found.append(key)
+        seen: set[tuple[str | None, str]] = set()
+        result: list[tuple[Binding, list[str]]] = []
+        for binding in Binding.make_bindings(owner.BINDINGS):  # one per key: keep the first
+            if (binding.id, binding.action) not in seen:
+                seen.add((binding.id, binding.action))
+                result.append((binding, keys.get((binding.id, binding.action), [])))
+        return result
+
+    def _key_display(self, keys: list[str]) -> str:
+        return " ".join(self.get_key_display(Binding(key, "")) for key in keys) or "(none)"
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """What ``?`` shows: per part of the reader, each binding's keys in force, what it does, its id."""
+        sections: list[tuple[str, list[tuple[str, str, str]]]] = []
+        for title, owners in BINDING_OWNERS:
+            rows: list[tuple[str, str, str]] = []
+            for owner in owners:
+                for binding, keys in self.keys_in_force(owner):
+                    rows.append((self._key_display(keys), binding.tooltip or binding.description, binding.id or ""))
+            sections.append((title, rows))
+        sections[0][1].append((self._key_display(["ctrl+p"]), "command palette: every action by name", ""))
+        return sections
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        """Every row of the help screen: (keys, what it does, binding id)."""
+        return [row for _title, rows in self.help_sections() for row in rows]
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.help_rows()))
+        self.push_screen(HelpScreen(self.help_sections()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if binding.action in ("quit", "help", "back"):
+        if screen is not self.main_screen:
+            return  # the reader's actions act on the reader, not under the digests screen
+        for binding, keys in self.keys_in_force(ReaderScreen):
+            if binding.id in ("quit", "help", "back", "next_paper", "previous_paper"):
                 continue
-            help_text = f"{binding.tooltip or binding.description} (key: {self.get_key_display(binding)})"
+            help_text = f"{binding.tooltip or binding.description} (key: {self._key_display(keys)})"
             yield SystemCommand(binding.description, help_text, self._runner(binding.action))
 
     def _runner(self, action: str):  # type: ignore[no-untyped-def]

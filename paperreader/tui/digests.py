@@ -47,8 +47,10 @@ class DigestsScreen(Screen[DigestChoice | None]):
     """
 
     BINDINGS = [
-        Binding("escape,q,D", "dismiss(None)", "Back", id="digests.close"),
-        Binding("tab", "switch_pane", "Days / topics", id="digests.switch"),
+        Binding("escape,q,D", "dismiss(None)", "Back", tooltip="back to the reader", id="digests.close"),
+        Binding("tab", "switch_pane", "Days / topics", tooltip="between the days and the topics", id="digests.switch"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="next day or topic (as ↓)", id="digests.down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="previous day or topic (as ↑)", id="digests.up"),
     ]
 
     class TopicsReady(Message):
@@ -161,6 +163,17 @@ class DigestsScreen(Screen[DigestChoice | None]):
         day = self.current_day
         if day is not None and event.option.id:
             self.dismiss(DigestChoice(day, event.option.id))
+
+    def action_cursor_down(self) -> None:
+        """j moves in the focused pane (days or topics) as ↓ does, as it does in the paper list."""
+        focused = self.focused
+        if isinstance(focused, (DataTable, OptionList)):
+            focused.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        focused = self.focused
+        if isinstance(focused, (DataTable, OptionList)):
+            focused.action_cursor_up()
 
     def action_switch_pane(self) -> None:
         table, topics = self.query_one(DataTable), self.query_one(OptionList)

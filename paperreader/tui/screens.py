@@ -6,8 +6,10 @@ awaits a value instead of reaching into the dialog.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,36 +20,58 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from ..exports import FORMATS
 
-__all__ = ["HelpScreen", "ConfirmScreen", "ExportScreen", "ExportRequest", "ImportScreen"]
+__all__ = ["HelpRow", "HelpScreen", "ConfirmScreen", "ExportScreen", "ExportRequest", "ImportScreen"]
+
+
+#: One help row: the keys in force, what they do, the binding id (what ``[keys]`` in the config remaps).
+HelpRow = tuple[str, str, str]
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every binding of the app and the list, with what it does."""
+    """Every binding, by the part of the reader it acts in: its keys now, what it does, its id.
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    The app passes the keys in force (the config's ``[keys]`` applied), so the
+    help never tells a key that no longer works; the id is what to remap.
+    """
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", tooltip="close this help", id="help.close")]
+
+    def __init__(self, sections: Sequence[tuple[str, Sequence[HelpRow]]]) -> None:
         super().__init__()
-        self._rows = rows
+        self._sections = sections
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2), expand=False)
-        table.add_column(style="bold")
-        table.add_column()
-        for keys, description in self._rows:
-            table.add_row(Text(keys), Text(description))
+        tables: list[Table | Text] = []
+        for number, (title, rows) in enumerate(self._sections):
+            if number:
+                tables.append(Text(""))
+            table = Table(
+                box=None,
+                title=Text(title, style="bold underline"),
+                title_justify="left",
+                show_header=not number,
+                header_style="dim",
+                padding=(0, 2, 0, 0),
+                expand=True,
+            )
+            table.add_column(Text("keys"), style="bold", min_width=14, max_width=20)
+            table.add_column(Text("what it does"), ratio=1)
+            table.add_column(Text("id ([keys] in the config)"), style="dim", min_width=24)
+            for keys, description, binding_id in rows:
+                table.add_row(Text(keys), Text(description), Text(binding_id))
+            tables.append(table)
         with VerticalScroll(id="help-box") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape to close"
-            yield Static(table, id="help-table")
+            yield Static(Group(*tables), id="help-table")
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; y or enter confirms, n or escape declines."""
 
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y,enter", "answer(True)", "Yes", tooltip="confirmation: yes (enter on the No button: no)", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", tooltip="confirmation: no", id="confirm.no"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -83,7 +107,7 @@ class ExportRequest(tuple[str, Path]):
 class ExportScreen(ModalScreen[ExportRequest | None]):
     """Choose a format and a file for exporting the bookmarks."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="export.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="export dialog: cancel (tab moves between fields)", id="export.cancel")]
 
     def __init__(self, count: int, directory: Path) -> None:
         super().__init__()
@@ -129,7 +153,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
 class ImportScreen(ModalScreen[Path | None]):
     """Ask for a digest file or folder to import."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="import.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="import dialog: cancel", id="import.cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

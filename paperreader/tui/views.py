@@ -28,12 +28,16 @@ __all__ = ["BUILTIN_VIEWS", "ViewsPanel", "ViewScreen"]
 class ViewsPanel(Vertical, can_focus=False):
     """The side panel: built-in and saved views with their unread counts.
 
-    enter opens a view, ``e`` edits a saved one, ``x`` (or delete) deletes it.
+    enter opens a view, ``e`` edits a saved one, ``x`` (or delete) deletes it,
+    ``j``/``k`` move as the arrows do (as in the paper list), escape closes it.
     """
 
     BINDINGS = [
         Binding("e", "edit", "Edit view", id="views.edit"),
         Binding("x,delete", "delete", "Delete view", id="views.delete"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="next view (as ↓)", id="views.down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="previous view (as ↑)", id="views.up"),
+        Binding("escape", "close", "Close views", tooltip="close the views panel (as v)", id="views.close"),
     ]
 
     class Chosen(Message):
@@ -42,6 +46,9 @@ class ViewsPanel(Vertical, can_focus=False):
         def __init__(self, view: SavedView) -> None:
             self.view = view
             super().__init__()
+
+    class CloseRequested(Message):
+        """The user closed the panel (escape); the app hides it and gives the focus back."""
 
     class EditRequested(Message):
         def __init__(self, view: SavedView) -> None:
@@ -118,6 +125,15 @@ class ViewsPanel(Vertical, can_focus=False):
             return None
         return view
 
+    def action_cursor_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_close(self) -> None:
+        self.post_message(self.CloseRequested())
+
     def action_edit(self) -> None:
         view = self._saved_current()
         if view is not None:
@@ -135,7 +151,7 @@ _STATE_LABELS = {"all": "all papers", "unread": "unread", "read": "read", "bookm
 class ViewScreen(ModalScreen[SavedView | None]):
     """Create or edit a saved view: its name, query, state and digest."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="view.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="view dialog (S, e): cancel", id="view.cancel")]
 
     def __init__(self, view: SavedView, digests: Sequence[dt.date], *, heading: str) -> None:
         super().__init__()
