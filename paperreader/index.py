@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import classify, highlight, index, qparser
+from whoosh import classify, collectors, highlight, index, qparser
 from whoosh.qparser import syntax as qsyntax
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer
@@ -40,6 +40,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
+from .fastsearch import ArrayEngine, Cancelled, Unsupported, allowed_mask
 from .models import Paper, SearchHit, Snippet
 from .paths import describe_refusal, fs_refusal, write_refusal
 from .text import normalize_title
@@ -782,6 +783,13 @@ class SearchIndex:
     def parse(self, text: str) -> Query:
         return self._parser.parse(text)
 
+    def _engine_for(self, searcher: Searcher) -> ArrayEngine:
+        """The array engine of this searcher (its decoded postings live as long as the searcher)."""
+        engine = getattr(self, "_engine", None)
+        if engine is None or engine.searcher is not searcher:
+            engine = self._engine = ArrayEngine(searcher)
+        return engine
+
     def search(
         self,
         text: str,
@@ -790,6 +798,7 @@ class SearchIndex:
         limit: int | None = 1000,
         sort: str = "relevance",
         count: bool = False,
+        cancel: threading.Event | None = None,
     ) -> SearchOutcome:
         """Run a query in Whoosh's language over titles and abstracts.
 
@@ -797,9 +806,16 @@ class SearchIndex:
         "unread", computed by the store).  A query Whoosh cannot run gives an
         outcome with ``error`` set, never an exception.
 
-        Counting every match costs Whoosh a second pass (as long as the search
-        itself on common words), so the total is exact only with ``count`` or
-        when fewer than ``limit`` papers match.
+        Ranked by relevance, the query runs on the array engine
+        (:mod:`paperreader.fastsearch`: Whoosh's BM25F over decoded posting
+        lists), which counts every match as it goes; what it does not evaluate
+        (ranges, sorting by a field) runs through Whoosh's own search, where
+        counting every match costs a second pass, so the total is exact only
+        with ``count`` or when fewer than ``limit`` papers match (else an
+        estimate, ``exact`` False).
+
+        Setting ``cancel`` (from another thread) abandons the search: it raises
+        :class:`SearchCancelled` instead of finishing work nobody will see.
         """
         outcome = SearchOutcome(text)
         with self._lock:
@@ -816,10 +832,29 @@ class SearchIndex:
                         outcome.terms = _terms(query, searcher)
                         return outcome
                 sort_by = SORTS.get(sort)
+                ranked = None
+                if sort_by is None:
+                    try:
+                        engine = self._engine_for(searcher)
+                        mask = None if mask_filter is None else allowed_mask(engine.size, lambda: mask_filter)
+                        ranked = engine.run(query, allowed=mask, limit=limit, cancel=cancel)
+                    except Unsupported:
+                        ranked = None
+                if ranked is not None:
+                    id_of = self._id_of(searcher)
+                    outcome.hits = [
+                        SearchHit(id_of(docnum), score, rank)
+                        for rank, (docnum, score) in enumerate(zip(ranked.docnums, ranked.scores))
+                    ]
+                    outcome.total = ranked.total
+                    outcome.terms = _terms(query, searcher)
+                    if outcome.total == 0:
+                        outcome.suggestion = self._suggest(searcher, query, text)
+                    return outcome
                 kwargs: dict[str, Any] = {"limit": limit, "filter": mask_filter}
                 if sort_by is not None:
                     kwargs["sortedby"], kwargs["reverse"] = sort_by
-                results = searcher.search(query, **kwargs)
+                results = _search_cancellable(searcher, query, cancel, **kwargs)
                 if limit is None or results.scored_length() < limit:
                     outcome.total = results.scored_length()  # every match was collected
                 elif count:
@@ -831,6 +866,8 @@ class SearchIndex:
                 outcome.terms = _terms(query, searcher)
                 if outcome.total == 0:
                     outcome.suggestion = self._suggest(searcher, query, text)
+            except Cancelled:
+                raise SearchCancelled(text) from None
             except Exception as error:  # noqa: BLE001 - a bad query must not crash a reader
                 outcome.error = str(error) if isinstance(error, QueryError) else _describe(error)
                 outcome.hits, outcome.total = [], 0
@@ -983,6 +1020,38 @@ class SearchIndex:
     def close(self) -> None:
         with self._lock:
             self._close_index()
+
+
+class SearchCancelled(Exception):
+    """A search abandoned because its ``cancel`` event was set (a newer keystroke)."""
+
+
+class _CancellableCollector(collectors.WrappingCollector):
+    """Whoosh's collector, stopping between two matches once ``cancel`` is set.
+
+    Whoosh cannot be interrupted from outside; its own time-limited collector
+    checks a flag in the same place.
+    """
+
+    def __init__(self, child: collectors.Collector, cancel: threading.Event) -> None:
+        super().__init__(child)
+        self.cancel = cancel
+
+    def collect_matches(self) -> None:
+        child, cancel = self.child, self.cancel
+        for count, sub_docnum in enumerate(child.matches()):
+            if count % 256 == 0 and cancel.is_set():
+                raise Cancelled
+            child.collect(sub_docnum)
+
+
+def _search_cancellable(searcher: Searcher, query: Query, cancel: threading.Event | None, **kwargs: Any) -> Any:
+    """``searcher.search(query, **kwargs)``, abandoned when ``cancel`` is set."""
+    if cancel is None:
+        return searcher.search(query, **kwargs)
+    collector = _CancellableCollector(searcher.collector(**kwargs), cancel)
+    searcher.search_with_collector(query, collector)
+    return collector.results()
 
 
 def _word_for_stem(stem: str, typed: str) -> str | None:
