@@ -407,6 +407,17 @@ async def test_reader_bookmark_on_a_full_disk(tmp_path: Path) -> None:
         await press_b_refused(make_app(data), data, lambda: fill(disk), f"disk full: 0 B free on {disk}")
 
 
+async def test_reader_on_a_read_only_mount(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "lib"
+    with Library(source) as library:
+        for path in sample_files():
+            library.import_file(path)
+        library.update_index()
+    with read_only_view(tmp_path / "src", tmp_path / "ro") as view:
+        data = view / "lib"
+        await press_b_refused(make_app(data), data, lambda: None, f"read-only file system: {view}")
+
+
 async def test_reader_bookmark_refused_injected(sample_dir: Path) -> None:
     app = make_app(sample_dir)
 
