@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from . import journal
+from .journal import BOOKMARKED, IMPORTED, JOURNAL_SCHEMA, NOTE, READ, TAG, VIEW, Change, flag, view_value
 from .models import STATES, DigestDay, Paper, ParsedPaper, SavedView, Stats
 from .paths import DISK_FULL, READ_ONLY, describe_refusal, fs_refusal
 
 __all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Which papers a listing or a search is restricted to.
 View = Literal["all", "unread", "read", "bookmarked"]
@@ -109,6 +111,10 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE papers ADD COLUMN note_at TEXT",
         "ALTER TABLE papers ADD COLUMN tags_at TEXT",
     ),
+    # The journal (paperreader/journal.py): its tables are created with the
+    # rest; the new version keeps an older paperreader, which would change
+    # state without recording it, from opening the library.
+    3: (),
 }
 
 #: A paper's tags as one space-separated, sorted string (tags hold no spaces).
@@ -271,6 +277,19 @@ def _paper(row: sqlite3.Row) -> Paper:
     )
 
 
+def _view_json(view: SavedView | None) -> str | None:
+    """A saved view's filter as the journal writes it (None: no such view)."""
+    return None if view is None else view_value(view.query, view.state, view.digest)
+
+
+def _tag_changes(paper_id: str, before: Iterable[str], after: Iterable[str]) -> list[Change]:
+    """One journal change per tag added or removed: tags merge tag by tag."""
+    old, new = set(before), set(after)
+    return [(paper_id, TAG + tag, "0", "1") for tag in sorted(new - old)] + [
+        (paper_id, TAG + tag, "1", "0") for tag in sorted(old - new)
+    ]
+
+
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -422,9 +441,11 @@ class Store:
     def _migrate(self) -> None:
         with self.transaction():
             # executescript() would COMMIT the open transaction; run statements one by one.
-            for statement in _SCHEMA.split(";"):
+            for statement in (_SCHEMA + JOURNAL_SCHEMA).split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            if self._meta("device") is None:  # a new library, or one from before the journal
+                self._set_meta("device", journal.new_device_name())
             version = self._meta("schema_version")
             if version is None:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -478,6 +499,21 @@ class Store:
         with self._lock:
             return int(self._meta("rev") or 0)
 
+    @property
+    def device(self) -> str:
+        """This library's device name (host name and a random suffix): who made each action."""
+        with self._lock:
+            return self._meta("device") or ""
+
+    @property
+    def journal(self) -> journal.Journal:
+        """Undo, redo and the history of this library's changes (paperreader/journal.py)."""
+        return journal.Journal(self)
+
+    def _record(self, kind: str, label: str, changes: Sequence[Change], stamp: str, **links: int | None) -> int | None:
+        """Journal an action inside the transaction that made its changes (None: nothing changed)."""
+        return journal.record(self._db, self._meta("device") or "", kind, label, changes, stamp=stamp, **links)
+
     # -- adding papers --------------------------------------------------------
 
     def source(self, sha256: str) -> SourceRecord | None:
@@ -496,16 +532,29 @@ class Store:
         published, upvotes) of a digest at least as new as the one they have.
         User state is never touched.
         """
+        stamp = now()
         with self.transaction():
             cursor = self._db.execute(
                 "INSERT INTO sources (sha256, path, imported_at, papers, new, warnings) VALUES (?, ?, ?, ?, 0, ?)",
-                (sha256, path, now(), len(papers), warnings),
+                (sha256, path, stamp, len(papers), warnings),
             )
             source_id = cursor.lastrowid
             assert source_id is not None
             new, known, updated = self._merge(papers, source_id)
             self._db.execute("UPDATE sources SET new = ? WHERE id = ?", (len(new), source_id))
+            days = sorted({day for paper in papers for day in paper.digests})
+            label = f"imported {journal.describe_days(days)} ({len(papers):,} paper{'s' if len(papers) != 1 else ''})"
+            self._record("import", label, self._import_changes(papers, new), stamp, source=source_id)
         return AddOutcome(new, known, updated, source_id)
+
+    @staticmethod
+    def _import_changes(papers: Sequence[ParsedPaper], new: Sequence[str]) -> list[Change]:
+        """The journal's record of an import: each paper with the digest days the file brought it."""
+        fresh = set(new)
+        return [
+            (paper.id, IMPORTED, None if paper.id in fresh else "1", " ".join(d.isoformat() for d in sorted(paper.digests)))
+            for paper in papers
+        ]
 
     def _merge(self, papers: Sequence[ParsedPaper], source_id: int | None) -> tuple[list[str], list[str], list[str]]:
         """Insert or merge papers (inside a transaction): ``(new, known, updated)`` ids."""
@@ -579,6 +628,8 @@ class Store:
         outcome and how many states (and views) were taken.
         """
         taken = 0
+        stamp = now()
+        changes: list[Change] = []
         with self.transaction():
             mine = {view.name: view for view in self.views()}
             for view in views:
@@ -587,7 +638,11 @@ class Store:
                     self._db.execute("DELETE FROM views WHERE name = ?", (view.name,))
                     self._insert_view(view)
                     taken += here is None or here != view
+                    old, value = _view_json(here), _view_json(view)
+                    if old != value:
+                        changes.append(("", VIEW + view.name, old, value))
             new, known, updated = self._merge(papers, None)
+            changes += self._import_changes(papers, new)
             current = {snap.id: snap for snap in self.snapshot([s.id for s in states])}
             retagged: list[str] = []
             for state in states:
@@ -601,6 +656,8 @@ class Store:
                         "UPDATE papers SET read = ?, read_at = ? WHERE id = ?", (int(state.read), state.read_at, state.id)
                     )
                     taken += state.read != here.read
+                    if state.read != here.read:
+                        changes.append((state.id, READ, flag(here.read), flag(state.read)))
                 if state.bookmarked_at and (here.bookmarked_at is None or state.bookmarked_at > here.bookmarked_at) and (
                     state.bookmarked != here.bookmarked or state.bookmarked_at != here.bookmarked_at
                 ):
@@ -609,11 +666,14 @@ class Store:
                         (int(state.bookmarked), state.bookmarked_at, state.id),
                     )
                     taken += state.bookmarked != here.bookmarked
+                    if state.bookmarked != here.bookmarked:
+                        changes.append((state.id, BOOKMARKED, flag(here.bookmarked), flag(state.bookmarked)))
                 if state.tags_at and (here.tags_at is None or state.tags_at > here.tags_at):
                     if state.tags != here.tags:
                         self._write_tags(state.id, state.tags, state.tags_at)
                         retagged.append(state.id)
                         taken += 1
+                        changes += _tag_changes(state.id, here.tags, state.tags)
                 if state.note_at and (here.note_at is None or state.note_at > here.note_at):
                     if state.note != here.note:
                         self._db.execute(
@@ -621,7 +681,10 @@ class Store:
                         )
                         retagged.append(state.id)
                         taken += 1
+                        changes.append((state.id, NOTE, here.note, state.note))
             self._bump(retagged)
+            count = len(papers)
+            self._record("restore", f"restored a backup ({count:,} paper{'s' if count != 1 else ''})", changes, stamp)
         return AddOutcome(new, known, updated, 0), taken
 
     def _rows_by_id(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
@@ -888,17 +951,31 @@ class Store:
         return snaps
 
     def set_state(
-        self, ids: Sequence[str], *, read: bool | None = None, bookmarked: bool | None = None
+        self,
+        ids: Sequence[str],
+        *,
+        read: bool | None = None,
+        bookmarked: bool | None = None,
+        label: str | None = None,
     ) -> list[StateSnapshot]:
-        """Set read and/or bookmarked on papers, in one transaction.
+        """Set read and/or bookmarked on papers, in one transaction, journaled as one action.
 
-        Returns the state they had before (for undo).  Papers already in the
-        requested state keep their timestamps.
+        Returns the state they had before.  Papers already in the requested
+        state keep their timestamps and are not journaled.  ``label`` names
+        the action ("marked read"); by default it is said from the change.
         """
         stamp = now()
+        ids = list(dict.fromkeys(ids))
         with self.transaction():
             before = self.snapshot(ids)
-            for chunk in _chunks(list(ids)):
+            changes: list[Change] = []
+            words: list[str] = []
+            for name, value in ((READ, read), (BOOKMARKED, bookmarked)):
+                if value is not None:
+                    changed = [s.id for s in before if getattr(s, name) != value]
+                    changes += [(pid, name, flag(not value), flag(value)) for pid in changed]
+                    words += [journal.describe_state(name, value, len(changed))] if changed else []
+            for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
                 if read is not None:
                     self._db.execute(
@@ -910,26 +987,35 @@ class Store:
                         f"UPDATE papers SET bookmarked = ?, bookmarked_at = ? WHERE bookmarked != ? AND id IN ({marks})",
                         (int(bookmarked), stamp, int(bookmarked), *chunk),
                     )
+            self._record("change", label or ", ".join(words), changes, stamp)
         return before
 
-    def restore_state(self, snapshots: Iterable[StateSnapshot]) -> None:
-        """Put back states exactly as snapshotted (timestamps included): undo.
+    def restore_state(self, snapshots: Iterable[StateSnapshot], *, label: str = "restored states") -> None:
+        """Put back states exactly as snapshotted (timestamps included), as one journaled action.
 
         Tags and notes are written back only where they differ, since a change
         to them must reach the search index (a new content revision).
         """
         snapshots = list(snapshots)
+        stamp = now()
         with self.transaction():
+            current = {snap.id: snap for snap in self.snapshot([s.id for s in snapshots])}
             self._db.executemany(
                 "UPDATE papers SET read = ?, read_at = ?, bookmarked = ?, bookmarked_at = ? WHERE id = ?",
                 [(int(s.read), s.read_at, int(s.bookmarked), s.bookmarked_at, s.id) for s in snapshots],
             )
-            current = {snap.id: snap for snap in self.snapshot([s.id for s in snapshots])}
             changed: list[str] = []
+            changes: list[Change] = []
             for snap in snapshots:
                 here = current.get(snap.id)
                 if here is None:
                     continue
+                for name in (READ, BOOKMARKED):
+                    if getattr(here, name) != getattr(snap, name):
+                        changes.append((snap.id, name, flag(getattr(here, name)), flag(getattr(snap, name))))
+                changes += _tag_changes(snap.id, here.tags, snap.tags)
+                if here.note != snap.note:
+                    changes.append((snap.id, NOTE, here.note, snap.note))
                 if here.tags != snap.tags or here.tags_at != snap.tags_at:
                     self._write_tags(snap.id, snap.tags, snap.tags_at)
                     changed += [snap.id] if here.tags != snap.tags else []
@@ -939,6 +1025,7 @@ class Store:
                     )
                     changed += [snap.id] if here.note != snap.note else []
             self._bump(changed)
+            self._record("change", label, changes, stamp)
 
     # -- tags and notes -------------------------------------------------------------
 
@@ -963,35 +1050,48 @@ class Store:
         add: Iterable[str] = (),
         remove: Iterable[str] = (),
         replace: Iterable[str] | None = None,
+        label: str | None = None,
     ) -> list[StateSnapshot]:
-        """Change the tags of papers in one transaction (tags already normalised).
+        """Change the tags of papers in one transaction (tags already normalised), journaled as one action.
 
         ``replace`` sets the whole list; ``add`` and ``remove`` edit it.
-        Returns the state of the papers whose tags changed, as it was before
-        (for undo); the others are left alone, timestamps included.
+        Returns the state of the papers whose tags changed, as it was before;
+        the others are left alone, timestamps included.
         """
         add, remove = list(add), set(remove)
+        replace = None if replace is None else list(replace)
         stamp = now()
         with self.transaction():
-            before = [snap for snap in self.snapshot(ids)]
+            before = [snap for snap in self.snapshot(list(dict.fromkeys(ids)))]
             changed: list[StateSnapshot] = []
+            changes: list[Change] = []
             for snap in before:
                 tags = set(snap.tags if replace is None else replace)
                 tags = (tags | set(add)) - remove
                 if tags != set(snap.tags):
                     self._write_tags(snap.id, sorted(tags), stamp)
                     changed.append(snap)
+                    changes += _tag_changes(snap.id, snap.tags, tags)
             self._bump([snap.id for snap in changed])
+            if label is None:  # "tagged rl, agents", "untagged rl (12 papers)", "removed the tags"
+                names = ", ".join(replace if replace is not None else add or sorted(remove))
+                verb = "untagged" if replace is None and not add else "tagged"
+                label = f"{verb} {names}" if names else "removed the tags"
+                label += f" ({len(changed):,} papers)" if len(changed) > 1 else ""
+            self._record("change", label, changes, stamp)
         return changed
 
-    def set_note(self, paper_id: str, note: str) -> StateSnapshot | None:
-        """Set a paper's note ("" removes it); returns its state before, or None if unchanged."""
+    def set_note(self, paper_id: str, note: str, *, label: str | None = None) -> StateSnapshot | None:
+        """Set a paper's note ("" removes it), journaled; returns its state before, or None if unchanged."""
+        stamp = now()
         with self.transaction():
             found = self.snapshot([paper_id])
             if not found or found[0].note == note:
                 return None
-            self._db.execute("UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (note, now(), paper_id))
+            self._db.execute("UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (note, stamp, paper_id))
             self._bump([paper_id])
+            label = label or ("removed the note" if not note else "wrote a note" if not found[0].note else "edited the note")
+            self._record("change", label, [(paper_id, NOTE, found[0].note, note)], stamp)
         return found[0]
 
     def annotated(self) -> tuple[int, int]:
@@ -1033,14 +1133,23 @@ class Store:
             raise ValueError(f"unknown state {view.state!r}")
         stamp = now()
         with self.transaction():
+            mine = {v.name: v for v in self.views()}
             created = stamp
+            changes: list[Change] = []
             if replacing is not None:
                 row = self._db.execute("SELECT created_at FROM views WHERE name = ?", (replacing,)).fetchone()
                 created = row[0] if row else stamp
                 self._db.execute("DELETE FROM views WHERE name = ?", (replacing,))
+                if replacing != view.name and replacing in mine:
+                    changes.append(("", VIEW + replacing, _view_json(mine[replacing]), None))
             self._db.execute("DELETE FROM views WHERE name = ?", (view.name,))
             stored = SavedView(view.name, view.query, view.state, view.digest, created, stamp)
             self._insert_view(stored)
+            if _view_json(mine.get(view.name)) != _view_json(stored):
+                changes.append(("", VIEW + view.name, _view_json(mine.get(view.name)), _view_json(stored)))
+            renamed = f"renamed the view {replacing!r} to {view.name!r}" if replacing not in (None, view.name) else None
+            edited = "edited" if view.name in mine else "saved"
+            self._record("change", renamed or f"{edited} the view {view.name!r}", changes, stamp)
         return stored
 
     def _insert_view(self, view: SavedView) -> None:
@@ -1050,16 +1159,22 @@ class Store:
         )
 
     def put_view(self, view: SavedView) -> None:
-        """Store a view exactly as given, timestamps included (undoing its deletion)."""
+        """Store a view exactly as given, timestamps included (journaled as one action)."""
         with self.transaction():
+            here = next((v for v in self.views() if v.name == view.name), None)
             self._db.execute("DELETE FROM views WHERE name = ?", (view.name,))
             self._insert_view(view)
+            if _view_json(here) != _view_json(view):
+                changes: list[Change] = [("", VIEW + view.name, _view_json(here), _view_json(view))]
+                self._record("change", f"saved the view {view.name!r}", changes, now())
 
     def delete_view(self, name: str) -> SavedView | None:
-        """Delete a view; returns it (None if there was none by that name)."""
+        """Delete a view, journaled; returns it (None if there was none by that name)."""
         with self.transaction():
             found = [v for v in self.views() if v.name == name]
             self._db.execute("DELETE FROM views WHERE name = ?", (name,))
+            if found:
+                self._record("change", f"deleted the view {name!r}", [("", VIEW + name, _view_json(found[0]), None)], now())
         return found[0] if found else None
 
     # -- maintenance --------------------------------------------------------------

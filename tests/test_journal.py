@@ -1,0 +1,170 @@
+"""The journal: every change of user state is recorded, in the transaction that made it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from paperreader import journal
+from paperreader.library import Library
+from paperreader.models import SavedView
+from paperreader.store import Store
+
+from .digests import MONDAY, TUESDAY, page, write
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Library:
+    write(tmp_path / "mon.txt", page("Mar 10", MONDAY))
+    write(tmp_path / "tue.txt", page("Mar 11", TUESDAY))
+    library = Library(tmp_path / "data")
+    library.import_paths([tmp_path / "mon.txt", tmp_path / "tue.txt"], date=dt.date(2025, 3, 12))
+    yield library
+    library.close()
+
+
+def newest(lib: Library) -> tuple[journal.Action, list[journal.Change]]:
+    action = lib.store.journal.actions(limit=1)[0]
+    return action, lib.store.journal.changes(action.number)
+
+
+def test_imports_are_journaled_with_the_days_each_paper_came_with(lib: Library) -> None:
+    tuesday, monday = lib.store.journal.actions()
+    assert (monday.kind, monday.label, monday.papers) == ("import", f"imported Mar 10 ({len(MONDAY)} papers)", len(MONDAY))
+    assert monday.source is not None and monday.device == lib.store.device
+    changes = lib.store.journal.changes(tuesday.number)
+    assert {field for _, field, _, _ in changes} == {journal.IMPORTED}
+    assert {new for *_, new in changes} == {"2025-03-11"}
+    monday_ids = {pid for pid, *_ in lib.store.journal.changes(monday.number)}
+    # old: None for a paper this import brought first, "1" for one known already.
+    assert {pid for pid, _, old, _ in changes if old == "1"} == monday_ids & {pid for pid, *_ in changes}
+    assert all(old in (None, "1") for _, _, old, _ in changes)
+
+
+def test_every_kind_of_state_change_is_recorded(lib: Library) -> None:
+    store = lib.store
+    a, b = store.ids()[:2]
+    store.set_state([a], read=True)
+    assert newest(lib)[0].label == "marked read" and newest(lib)[1] == [(a, "read", "0", "1")]
+    store.set_state([a, b], bookmarked=True)
+    action, changes = newest(lib)
+    assert action.label == "bookmarked 2 papers" and action.papers == 2
+    assert sorted(changes) == sorted([(a, "bookmarked", "0", "1"), (b, "bookmarked", "0", "1")])
+    store.set_tags([a], add=["rl", "agents"])
+    assert newest(lib)[1] == [(a, "tag:agents", "0", "1"), (a, "tag:rl", "0", "1")]
+    store.set_tags([a], replace=["rl", "moe"])
+    assert newest(lib)[1] == [(a, "tag:moe", "0", "1"), (a, "tag:agents", "1", "0")]
+    store.set_note(a, "first")
+    store.set_note(a, "second")
+    assert newest(lib)[1] == [(a, "note", "first", "second")] and newest(lib)[0].label == "edited the note"
+    store.save_view(SavedView("RL", "rl", "unread"))
+    value = journal.view_value("rl", "unread", None)
+    assert newest(lib)[1] == [("", "view:RL", None, value)] and newest(lib)[0].papers == 0
+    store.save_view(SavedView("RL only", "rl", "unread"), replacing="RL")
+    assert newest(lib)[1] == [("", "view:RL", value, None), ("", "view:RL only", None, value)]
+    store.delete_view("RL only")
+    assert newest(lib)[1] == [("", "view:RL only", value, None)]
+    before = store.snapshot([a])
+    store.set_state([a], read=False)
+    store.restore_state(before)
+    assert newest(lib)[1] == [(a, "read", "0", "1")]
+    # Nothing changed, nothing recorded: no empty action to undo.
+    count = len(store.journal.actions())
+    store.set_state([a], read=True)
+    store.set_tags([a], add=["rl"])
+    store.set_note(a, "second")
+    store.save_view(SavedView("RL", "rl", "unread"))
+    store.save_view(SavedView("RL", "rl", "unread"))
+    assert len(store.journal.actions()) == count + 1  # only the first save of "RL"
+
+
+def test_one_action_per_intent_even_for_many_papers(lib: Library) -> None:
+    ids = lib.store.ids()
+    lib.store.set_state(ids[:1], read=True)
+    lib.store.set_state(ids, read=True)
+    action, changes = newest(lib)
+    assert action.label == f"marked {len(ids) - 1} papers read" and action.papers == len(ids) - 1
+    assert {pid for pid, *_ in changes} == set(ids[1:])  # the paper read already is not in it
+
+
+def test_a_backup_merged_in_is_one_action(lib: Library, tmp_path: Path) -> None:
+    moe = lib.store.ids()[0]
+    lib.store.set_state([moe], bookmarked=True)
+    lib.store.set_tags([moe], add=["kept"])
+    with (tmp_path / "backup.json").open("w") as handle:
+        lib.write_backup(handle)
+    other = Library(tmp_path / "other")
+    try:
+        other.import_paths([tmp_path / "backup.json"])
+        action, changes = other.store.journal.actions()[0], other.store.journal.changes(other.store.journal.actions()[0].number)
+        assert action.kind == "restore" and action.label.startswith("restored a backup")
+        assert (moe, "bookmarked", "0", "1") in changes and (moe, "tag:kept", "0", "1") in changes
+        assert sum(1 for _, field, old, _ in changes if field == journal.IMPORTED and old is None) == lib.store.count()
+    finally:
+        other.close()
+
+
+def test_a_change_and_its_record_are_one_transaction(lib: Library) -> None:
+    """If the record cannot be written, the change is not made either (and the other way round)."""
+    store = lib.store
+    ids = store.ids()
+    actions = len(store.journal.actions())
+    store._db.execute("CREATE TEMP TRIGGER no_journal BEFORE INSERT ON changes BEGIN SELECT RAISE(ABORT, 'no room'); END")
+    with pytest.raises(sqlite3.IntegrityError):  # RAISE(ABORT) in a trigger
+        store.set_state(ids, read=True)
+    with pytest.raises(sqlite3.IntegrityError):  # RAISE(ABORT) in a trigger
+        store.set_tags(ids[:1], add=["x"])
+    assert store.count("read") == 0 and store.all_tags() == []
+    store._db.execute("DROP TRIGGER no_journal")
+    store._db.execute("CREATE TEMP TRIGGER no_read BEFORE UPDATE OF read ON papers BEGIN SELECT RAISE(ABORT, 'no'); END")
+    with pytest.raises(sqlite3.IntegrityError):  # RAISE(ABORT) in a trigger
+        store.set_state(ids, read=True)
+    assert len(store.journal.actions()) == actions
+    assert store._db.execute("SELECT count(*) FROM changes WHERE field = 'read'").fetchone()[0] == 0
+
+
+def test_device_name_is_kept_and_differs_between_libraries(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "a.sqlite3") as a, Store.open(tmp_path / "b.sqlite3") as b:
+        name = a.device
+        assert name and b.device and name != b.device
+        assert all(c.isalnum() or c in ".-" for c in name)
+    with Store.open(tmp_path / "a.sqlite3") as a:
+        assert a.device == name
+
+
+def test_clock_never_goes_back_and_follows_other_devices(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "a.sqlite3") as store:
+        db = store._db
+        first = journal.next_hlc(db, wall_ms=2_000_000)
+        second = journal.next_hlc(db, wall_ms=1_000_000)  # the wall clock stepped back
+        assert first < second
+        journal.observe_hlc(db, "0000002500000.000007", wall_ms=2_000_000)  # another device, 500 s ahead
+        third = journal.next_hlc(db, wall_ms=2_000_001)
+        assert third > "0000002500000.000007" > second
+        journal.observe_hlc(db, "9999999999999.000000", wall_ms=2_000_001)  # absurdly far ahead: not followed
+        assert journal.next_hlc(db, wall_ms=2_000_002) < "0000003000000.000000"
+
+
+def test_a_library_from_before_the_journal_gains_it(tmp_path: Path) -> None:
+    path = tmp_path / "library.sqlite3"
+    with Store.open(path) as store:
+        store.add([], sha256="x", path="x", warnings=0)
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE changes; DROP TABLE actions; DELETE FROM meta WHERE key = 'device';"
+                     "UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+    db.close()
+    with Store.open(path) as store:
+        assert store.device and store.journal.actions() == []
+        assert store._meta("schema_version") == "3"
+
+
+def test_action_json_shape(lib: Library) -> None:
+    lib.store.set_state(lib.store.ids()[:3], read=True)
+    shown = lib.store.journal.actions(limit=1)[0].to_json()
+    assert set(shown) == {"number", "when", "device", "kind", "what", "papers", "undone", "target"}
+    assert shown["what"] == "marked 3 papers read" and shown["papers"] == 3
+    json.dumps(shown)
