@@ -176,26 +176,29 @@ async def test_the_reader_keys_stay_out_of_dialogs_and_the_digests_screen(sample
 # -- 4. The layout follows the terminal's width ----------------------------------------------
 
 
-def stacked(app: PaperReaderApp) -> bool:
-    """True when the abstract sits below the list, False when beside it."""
+def layout(app: PaperReaderApp) -> str:
+    """ "stacked" when the abstract sits below the list, "side by side" when beside it."""
     left: Widget = app.query_one("#left")
     viewer = app.query_one(PaperViewer)
     if viewer.region.y >= left.region.bottom:
-        return True
-    assert viewer.region.x >= left.region.right, "the panes overlap"
-    return False
+        return "stacked"
+    if viewer.region.x >= left.region.right:
+        return "side by side"
+    return "overlapping"
 
 
 async def test_layout_follows_each_resize(sample_dir: Path) -> None:
     app = make_app(sample_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert stacked(app)
-        for width, expected in [(120, False), (80, True), (90, True), (110, False), (99, True), (100, False)]:
+        assert layout(app) == "stacked"
+        for width, expected in [(120, "side by side"), (80, "stacked"), (90, "stacked"), (110, "side by side"),
+                                (99, "stacked"), (100, "side by side")]:
             await pilot.resize_terminal(width, 30)
-            await until(pilot, lambda: app.screen.size.width == width, f"width {width}")
-            await pilot.pause()
-            assert stacked(app) is expected, f"at {width} columns"
+            await until(pilot, lambda: app.screen.size.width == width and layout(app) == expected,
+                        f"{expected} at {width} columns")
+            await pilot.pause(0.1)  # and it stays so
+            assert layout(app) == expected, f"at {width} columns"
         # A resize while another screen is on top is not lost either.
         await pilot.press("D")
         await until(pilot, lambda: isinstance(app.screen, DigestsScreen), "the digests screen")
@@ -203,8 +206,7 @@ async def test_layout_follows_each_resize(sample_dir: Path) -> None:
         await until(pilot, lambda: app.screen.size.width == 80, "width 80")
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, DigestsScreen), "the reader")
-        await pilot.pause()
-        assert stacked(app)
+        await until(pilot, lambda: layout(app) == "stacked", "stacked after the digests screen")
 
 
 # -- 5. Help and footer show the keys in force -------------------------------------------------

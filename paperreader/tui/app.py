@@ -107,7 +107,8 @@ class ReaderScreen(Screen[None]):
     are in force only while it is on top: a dialog or the digests screen has
     its own keys, and Textual's own (Tab between fields) keep working there.
     The layout follows the width through Textual's breakpoints: ``-narrow``
-    stacks the panes.
+    stacks the panes.  (Textual passes a resize on to the screen under the one
+    on top, so a resize made on the digests screen is not lost either.)
     """
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
@@ -145,16 +146,6 @@ class ReaderScreen(Screen[None]):
         Binding("question_mark", "app.help", "Help", tooltip="this help", id="help"),
         Binding("q", "app.quit", "Quit", tooltip="quit (everything is saved already)", id="quit"),
     ]
-
-    def on_screen_resume(self) -> None:
-        """Catch up with a resize made while another full screen (digests) hid this one.
-
-        Textual sends resizes, and so sets breakpoint classes, only to the
-        screens on show; coming back must not keep the old width's layout.
-        """
-        narrow = self.app.size.width < NARROW_BELOW
-        self.set_class(narrow, "-narrow")
-        self.set_class(not narrow, "-wide")
 
 
 #: Who owns bindings, by the part of the reader they act in: the help screen's sections.
