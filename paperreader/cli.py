@@ -455,7 +455,9 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         return 1
     # No exact count: it would run the query a second time over every match
     # (longer than the search itself); the summary line says "about" instead.
-    outcome = library.search(args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit)
+    outcome = library.search(
+        args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit, quick=True
+    )
     _flush_notices(library)
     if outcome.error:
         _error(outcome.error)

@@ -21,23 +21,36 @@ import Whoosh).
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["ArrayEngine", "Cancelled", "Unsupported", "Ranked"]
+__all__ = ["ArrayEngine", "Cancelled", "Unsupported", "Ranked", "write_sidecars"]
 
 #: Decoded posting lists kept in memory, in postings (ids + weights: 12 bytes each).
 _CACHE_POSTINGS = 12_000_000
 #: BM25F's free parameters, as Whoosh's default ``BM25F()`` has them.
 _B, _K1 = 0.75, 1.2
+#: Terms with at least this many postings in a segment are kept decoded on disk
+#: beside it: reading them from Whoosh's blocks costs ~0.8 us a posting (a
+#: word in every abstract of a 100,000-paper library: ~0.1 s, on every start).
+_DISK_FROM = 4_000
+#: The fields whose lengths and frequent terms the side files hold.
+_SIDE_FIELDS = ("title", "abstract", "note", "tag")
+#: Bumped when the side files' layout changes (older ones are rewritten).
+_SIDE_VERSION = 1
 
 
 class Unsupported(Exception):
@@ -55,29 +68,220 @@ class Ranked:
     docnums: list[int]
     scores: list[float]
     total: int
+    #: False when ``total`` is an estimate (phrases checked only as far as the top needed).
+    exact: bool = True
+
+
+class _LazyPhrases:
+    """Phrases checked one paper at a time, for the papers that may make the top N.
+
+    ``candidates`` (every word present) is the optimistic answer of a phrase;
+    ``checked`` are the papers whose positions were looked at, ``holds``
+    those where the phrase stands.  A paper's score is exact once checked
+    (a phrase that holds scores exactly its words' scores).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.checked = np.zeros(size, dtype=bool)
+        self.holds: dict[int, np.ndarray] = {}  # id(phrase node) -> mask
+        self.candidates = np.zeros(size, dtype=bool)  # of any phrase
+        self.nodes: list[wq.Phrase] = []
 
 
 @dataclass(slots=True)
 class _Postings:
     docnums: np.ndarray  # int64, ascending, global docnums (deleted ones included)
     weights: np.ndarray  # float64 term frequencies
-    values: list[bytes] | None = None  # positions (encoded), only when a phrase needed them
+    #: Every position of the term, as docnum << 24 | position, ascending (only when a phrase needed them).
+    positions: np.ndarray | None = None
+
+
+_POSITION_BITS = 24
+
+
+def _position_keys(docnums: np.ndarray, values: list[bytes]) -> np.ndarray:
+    """Whoosh's encoded positions (one value per posting) as sorted docnum << 24 | position keys.
+
+    A value is a 4-byte count and a pickled list of position deltas
+    (``whoosh.formats.Positions``); the deltas of all postings are summed at
+    once with numpy instead of one Python loop per posting.
+    """
+    flat: list[int] = []
+    counts = np.zeros(len(values), dtype=np.int64)
+    for number, value in enumerate(values):
+        if not value.endswith(b"."):
+            value += b"."
+        codes = loads(value[4:])
+        flat.extend(codes)
+        counts[number] = len(codes)
+    if not flat:
+        return np.zeros(0, dtype=np.int64)
+    deltas = np.asarray(flat, dtype=np.int64)
+    total = np.cumsum(deltas)
+    first = np.cumsum(counts) - counts  # where each posting's deltas start
+    present = counts > 0
+    base = np.repeat(total[first[present]] - deltas[first[present]], counts[present])
+    places = total - base
+    return (np.repeat(docnums[present], counts[present]) << _POSITION_BITS) | places
 
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
+def _size(postings: _Postings) -> int:
+    """What a cached posting list costs, in postings (a position counts as one)."""
+    return len(postings.docnums) + (0 if postings.positions is None else len(postings.positions))
+
+
+def _side_name(folder: Path, segment_id: str, part: str) -> Path:
+    # Named like the segment's own files, so that Whoosh deletes them with it
+    # when a merge retires the segment (its clean-up matches "<segment>.*").
+    return folder / f"{segment_id}.prside_{part}"
+
+
+class _Side:
+    """One segment's side files: its frequent terms' postings, field lengths and ids, memory-mapped."""
+
+    def __init__(self, folder: Path, segment_id: str, doc_count: int) -> None:
+        meta = json.loads(_side_name(folder, segment_id, "meta.json").read_text("utf-8"))
+        if meta.get("version") != _SIDE_VERSION or meta.get("doc_count_all") != doc_count:
+            raise ValueError("stale side files")
+        self.terms: dict[str, dict[str, tuple[int, int]]] = {
+            field: {term: (start, end) for term, (start, end) in terms.items()} for field, terms in meta["terms"].items()
+        }
+        self.docnums = np.load(_side_name(folder, segment_id, "docnums.npy"), mmap_mode="r")
+        self.weights = np.load(_side_name(folder, segment_id, "weights.npy"), mmap_mode="r")
+        self.lengths = np.load(_side_name(folder, segment_id, "lengths.npy"), mmap_mode="r")
+        self.fields: list[str] = meta["fields"]
+        self.ids = np.load(_side_name(folder, segment_id, "ids.npy"), mmap_mode="r")
+
+
+def _decode_leaf(leaf: Any, fieldname: str, btext: bytes, *, values: list[bytes] | None = None,
+                 cancel: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One segment's postings of a term, from Whoosh's blocks: (local docnums, weights)."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    matcher = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            if cancel is not None and cancel.is_set():
+                raise Cancelled
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int64))
+            weights.append(np.asarray(matcher._weights, dtype=np.float64))
+            if values is not None:
+                matcher._read_values()
+                values.extend(matcher._values)
+            matcher._next_block()
+    else:  # a short list Whoosh keeps inline in the term's entry
+        block_ids, block_weights = [], []
+        while matcher.is_active():
+            block_ids.append(matcher.id())
+            block_weights.append(matcher.weight())
+            if values is not None:
+                values.append(matcher.value())
+            matcher.next()
+        ids.append(np.asarray(block_ids, dtype=np.int64))
+        weights.append(np.asarray(block_weights, dtype=np.float64))
+    return (
+        np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
+        np.concatenate(weights) if weights else np.zeros(0, dtype=np.float64),
+    )
+
+
+def _leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
+    """One segment's length bytes of a field (Whoosh's hidden per-segment column)."""
+    count = leaf.doc_count_all()
+    column = leaf._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    raw = np.zeros(count, dtype=np.uint8)
+    if column is None:
+        return raw
+    if hasattr(column, "_dbfile") and getattr(column, "_fixedlen", None) == 1:
+        # One read of the column's bytes (iterating it costs ~3 us a document).
+        stored = min(column._count, count)
+        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+        return raw
+    return np.fromiter(column, dtype=np.uint8, count=count)
+
+
+def write_sidecars(folder: Path, searcher: Any) -> int:
+    """Write the side files of every segment of ``folder`` that has none; returns how many were written.
+
+    Derived data, like the index: the decoded postings of each frequent term
+    (so no process decodes them again), each field's lengths and the paper
+    ids.  Written after Whoosh commits, under the index lock; each file is
+    renamed into place, the meta file last, so a reader sees all or nothing.
+    """
+    written = 0
+    for leaf, _base in searcher.reader().leaf_readers():
+        segment = getattr(leaf, "segment", lambda: None)()
+        if segment is None:  # an empty index
+            continue
+        segment_id = segment.segment_id()
+        count = leaf.doc_count_all()
+        try:
+            _Side(folder, segment_id, count)
+            continue
+        except (OSError, ValueError, KeyError):
+            pass
+        docnums: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        terms: dict[str, dict[str, tuple[int, int]]] = {}
+        offset = 0
+        fields = [name for name in _SIDE_FIELDS if name in leaf.schema]
+        for fieldname in fields:
+            frequent = [btext for btext, info in leaf.iter_field(fieldname) if info.doc_frequency() >= _DISK_FROM]
+            for btext in frequent:
+                ids, tfs = _decode_leaf(leaf, fieldname, btext)
+                docnums.append(ids.astype(np.int32))
+                weights.append(tfs.astype(np.float32))
+                terms.setdefault(fieldname, {})[btext.decode("utf-8")] = (offset, offset + len(ids))
+                offset += len(ids)
+        lengths = np.stack([_leaf_lengths(leaf, name) for name in fields]) if fields else np.zeros((0, count), np.uint8)
+        ids_column = list(leaf.column_reader("id", translate=False)) if "id" in leaf.schema else []
+        arrays = {
+            "docnums.npy": np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int32),
+            "weights.npy": np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32),
+            "lengths.npy": lengths,
+            "ids.npy": np.array(ids_column, dtype="S16") if ids_column else np.zeros(count, dtype="S16"),
+        }
+        for part, array in arrays.items():
+            target = _side_name(folder, segment_id, part)
+            with open(str(target) + ".tmp", "wb") as handle:
+                np.save(handle, array)
+            os.replace(str(target) + ".tmp", target)
+        meta = {"version": _SIDE_VERSION, "doc_count_all": count, "fields": fields, "terms": terms}
+        target = _side_name(folder, segment_id, "meta.json")
+        Path(str(target) + ".tmp").write_text(json.dumps(meta), "utf-8")
+        os.replace(str(target) + ".tmp", target)
+        written += 1
+    return written
+
+
 class ArrayEngine:
     """Runs queries over one Whoosh searcher (one generation of the index).
 
-    Thread-safe.  Built when the searcher is (a few ms: the live-document mask);
-    field lengths and posting lists are read on first use and kept.
+    Thread-safe.  Built when the searcher is (a few ms: the live-document mask
+    and each segment's side files, memory-mapped); field lengths and posting
+    lists are read on first use and kept.  ``folder`` is the index's folder,
+    where the side files are (without them everything is read from Whoosh).
     """
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, folder: Path | None = None) -> None:
         self.searcher = searcher
         reader = searcher.reader()
         self._leaves: list[tuple[Any, int]] = list(reader.leaf_readers())
+        self._sides: list[_Side | None] = []
+        for leaf, _base in self._leaves:
+            side = None
+            segment = getattr(leaf, "segment", lambda: None)()
+            if folder is not None and segment is not None:
+                try:
+                    side = _Side(folder, segment.segment_id(), leaf.doc_count_all())
+                except (OSError, ValueError, KeyError):
+                    side = None
+            self._sides.append(side)
         self.size = reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
         for leaf, base in self._leaves:
@@ -85,6 +289,7 @@ class ArrayEngine:
                 deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
                 self.live[deleted + base] = False
         self._lengths: dict[str, np.ndarray] = {}
+        self._local = threading.local()  # .lazy: the _LazyPhrases of the run in this thread, if any
         self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -96,20 +301,11 @@ class ArrayEngine:
         found = self._lengths.get(fieldname)
         if found is None:
             parts = []
-            for leaf, _base in self._leaves:
-                count = leaf.doc_count_all()
-                # Whoosh keeps lengths in a hidden per-segment column, one byte each.
-                column = leaf._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-                if column is None:
-                    raw = np.zeros(count, dtype=np.uint8)
-                elif hasattr(column, "_dbfile") and getattr(column, "_fixedlen", None) == 1:
-                    # One read of the column's bytes (iterating it costs ~3 us a document).
-                    stored = min(column._count, count)
-                    raw = np.zeros(count, dtype=np.uint8)
-                    raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+            for (leaf, _base), side in zip(self._leaves, self._sides):
+                if side is not None and fieldname in side.fields:
+                    parts.append(np.asarray(side.lengths[side.fields.index(fieldname)]))
                 else:
-                    raw = np.fromiter(column, dtype=np.uint8, count=count)
-                parts.append(raw)
+                    parts.append(_leaf_lengths(leaf, fieldname))
             codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
             # Whoosh reads a zero byte as "no length" and scores with 1.
             found = np.where(codes == 0, 1.0, _BYTE_TO_LENGTH[codes])
@@ -123,52 +319,40 @@ class ArrayEngine:
         key = (fieldname, btext)
         with self._lock:
             found = self._postings.get(key)
-            if found is not None and (found.values is not None or not positions):
+            if found is not None and (found.positions is not None or not positions):
                 self._postings.move_to_end(key)
                 return found
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         values: list[bytes] | None = [] if positions else None
-        for leaf, base in self._leaves:
+        term = btext.decode("utf-8", "replace")
+        for (leaf, base), side in zip(self._leaves, self._sides):
+            span = side.terms.get(fieldname, {}).get(term) if side is not None and values is None else None
+            if span is not None:
+                start, end = span
+                ids.append(np.asarray(side.docnums[start:end], dtype=np.int64) + base)  # type: ignore[union-attr]
+                weights.append(np.asarray(side.weights[start:end], dtype=np.float64))  # type: ignore[union-attr]
+                continue
             if (fieldname, btext) not in leaf:
                 continue
-            matcher = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-            if isinstance(matcher, W3LeafMatcher):
-                while matcher.is_active():
-                    if cancel is not None and cancel.is_set():
-                        raise Cancelled
-                    matcher._read_ids()
-                    matcher._read_weights()
-                    ids.append(np.asarray(matcher._ids, dtype=np.int64) + base)
-                    weights.append(np.asarray(matcher._weights, dtype=np.float64))
-                    if values is not None:
-                        matcher._read_values()
-                        values.extend(matcher._values)
-                    matcher._next_block()
-            else:  # a short list Whoosh keeps inline in the term's entry
-                block_ids, block_weights = [], []
-                while matcher.is_active():
-                    block_ids.append(matcher.id())
-                    block_weights.append(matcher.weight())
-                    if values is not None:
-                        values.append(matcher.value())
-                    matcher.next()
-                ids.append(np.asarray(block_ids, dtype=np.int64) + base)
-                weights.append(np.asarray(block_weights, dtype=np.float64))
+            leaf_ids, leaf_weights = _decode_leaf(leaf, fieldname, btext, values=values, cancel=cancel)
+            ids.append(leaf_ids + base)
+            weights.append(leaf_weights)
         found = _Postings(
             np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
             np.concatenate(weights) if weights else np.zeros(0, dtype=np.float64),
-            values,
         )
+        if values is not None:
+            found.positions = _position_keys(found.docnums, values)
         with self._lock:
             previous = self._postings.pop(key, None)
             if previous is not None:
-                self._cached -= len(previous.docnums)
+                self._cached -= _size(previous)
             self._postings[key] = found
-            self._cached += len(found.docnums)
+            self._cached += _size(found)
             while self._cached > _CACHE_POSTINGS and len(self._postings) > 1:
                 _key, dropped = self._postings.popitem(last=False)
-                self._cached -= len(dropped.docnums)
+                self._cached -= _size(dropped)
         return found
 
     def cached_terms(self) -> int:
@@ -184,13 +368,26 @@ class ArrayEngine:
         allowed: np.ndarray | None = None,
         limit: int | None = 1000,
         cancel: threading.Event | None = None,
+        quick: bool = False,
     ) -> Ranked:
         """The top ``limit`` documents for ``query`` (all, if None), restricted to the ``allowed`` mask.
 
         Raises :class:`Unsupported` for a query Whoosh must run itself and
         :class:`Cancelled` when ``cancel`` is set before it is done.
+
+        ``quick`` with a ``limit``: a phrase whose positions are not decoded
+        yet is checked only for the papers that may make the top (see
+        :meth:`_run_lazy`): the top is exact, the total may be an estimate.
         """
+        if quick and limit is not None and self._cold_phrases(query):
+            return self._run_lazy(query, allowed, limit, cancel)
         mask, scores = self._node(query, cancel)
+        return self._top(mask, scores, allowed, limit, cancel)
+
+    def _top(
+        self, mask: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None, limit: int | None,
+        cancel: threading.Event | None,
+    ) -> Ranked:
         mask = mask & self.live
         if allowed is not None:
             mask &= allowed
@@ -211,6 +408,114 @@ class ArrayEngine:
         order = np.lexsort((top, -scores[top]))
         top = top[order]
         return Ranked(top.tolist(), scores[top].tolist(), total)
+
+    def _cold_phrases(self, query: wq.Query) -> bool:
+        """True if the query has a phrase, none under a NOT, whose positions are not decoded yet."""
+        phrases: list[wq.Phrase] = []
+
+        def walk(node: wq.Query, negated: bool) -> bool:
+            if type(node) is wq.Phrase:
+                if negated:
+                    return False  # optimism under a NOT would drop papers: check it whole
+                phrases.append(node)
+                return True
+            negated = negated or type(node) is wq.Not
+            if type(node) is wq.AndNot:
+                return walk(node.a, negated) and walk(node.b, True)
+            return all(walk(child, negated) for child in node.children())
+
+        if not walk(query, False) or not phrases:
+            return False
+        reader = self.searcher.reader()
+        with self._lock:
+            for phrase in phrases:
+                field = self.searcher.schema[phrase.fieldname] if phrase.fieldname in self.searcher.schema else None
+                if field is None:
+                    continue
+                for word in phrase.words:
+                    try:
+                        btext = field.to_bytes(word)
+                    except ValueError:
+                        continue
+                    cached = self._postings.get((phrase.fieldname, btext))
+                    if (phrase.fieldname, btext) in reader and (cached is None or cached.positions is None):
+                        return True
+        return False
+
+    def _run_lazy(
+        self, query: wq.Query, allowed: np.ndarray | None, limit: int, cancel: threading.Event | None
+    ) -> Ranked:
+        """The exact top ``limit``, checking phrases only where they can change it (threshold algorithm).
+
+        Every phrase first counts as holding wherever its words all are (an
+        upper bound of each paper's score).  The best papers not yet checked
+        have their positions looked up, one paper at a time, and the query is
+        scored again, until the ``limit`` best exact scores beat every
+        unchecked paper's bound.  Decoding every position of two common words
+        takes ~0.3 s at 100,000 papers; this looks at a few hundred papers.
+        """
+        lazy = _LazyPhrases(self.size)
+        self._local.lazy = lazy
+        try:
+            batch = max(2 * limit, 64)
+            for _round in range(20):
+                mask, scores = self._node(query, cancel)
+                mask = mask & self.live
+                if allowed is not None:
+                    mask &= allowed
+                unsure = mask & lazy.candidates & ~lazy.checked
+                sure = mask & ~unsure
+                best_unsure = scores[unsure].max() if unsure.any() else -np.inf
+                ranked = self._top(sure, scores, None, limit, cancel)
+                if len(ranked.docnums) >= limit and ranked.scores[-1] >= best_unsure or not unsure.any():
+                    # Estimate: the unchecked candidates hold as often as the checked ones did.
+                    population = lazy.checked & lazy.candidates & self.live
+                    if allowed is not None:
+                        population &= allowed
+                    held = int((population & mask).sum())
+                    share = held / int(population.sum()) if population.any() else 1.0
+                    sure_count = int(sure.sum())
+                    ranked.total = sure_count + round(share * int(unsure.sum()))
+                    ranked.exact = not unsure.any()
+                    return ranked
+                order = np.flatnonzero(unsure)
+                pick = order[np.argsort(-scores[order], kind="stable")[:batch]]
+                self._check(lazy, np.sort(pick), cancel)
+        finally:
+            self._local.lazy = None
+        mask, scores = self._node(query, cancel)  # many rounds: check every candidate at once
+        return self._top(mask, scores, allowed, limit, cancel)
+
+    def _check(self, lazy: _LazyPhrases, docnums: np.ndarray, cancel: threading.Event | None) -> None:
+        """Look up the positions of every lazy phrase's words in these papers (ascending docnums)."""
+        for node in lazy.nodes:
+            field = self.searcher.schema[node.fieldname]
+            words = [field.to_bytes(word) for word in node.words]
+            decode = field.format.decode_positions
+            holds = lazy.holds.setdefault(id(node), np.zeros(self.size, dtype=bool))
+            for leaf, base in self._leaves:
+                count = leaf.doc_count_all()
+                local = docnums[(docnums >= base) & (docnums < base + count)] - base
+                if not len(local) or any((node.fieldname, word) not in leaf for word in words):
+                    continue
+                fmt = leaf.schema[node.fieldname].format
+                matchers = [leaf._terms.matcher(node.fieldname, word, fmt) for word in words]
+                for number in local.tolist():
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled
+                    starts: set[int] | None = None
+                    for offset, matcher in enumerate(matchers):
+                        if matcher.is_active() and matcher.id() < number:
+                            matcher.skip_to(number)
+                        if not matcher.is_active() or matcher.id() != number:
+                            starts = set()
+                            break
+                        places = {place - offset for place in decode(matcher.value())}
+                        starts = places if starts is None else starts & places
+                        if not starts:
+                            break
+                    holds[base + number] = bool(starts)
+        lazy.checked[docnums] = True
 
     def _node(self, node: wq.Query, cancel: threading.Event | None) -> tuple[np.ndarray, np.ndarray]:
         """(mask of matching documents, their scores; 0 elsewhere) for one query node."""
@@ -318,6 +623,39 @@ class ArrayEngine:
             scores *= boost
         return mask, scores
 
+    def _phrase_lazy(
+        self, node: wq.Phrase, lazy: _LazyPhrases, cancel: threading.Event | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A phrase as far as it is checked: where every word is, unless checked and found wanting.
+
+        Scored as Whoosh scores a phrase that holds (the sum of its words'
+        scores): exact for a checked paper, an upper bound for the others.
+        """
+        if all(known is not node for known in lazy.nodes):
+            lazy.nodes.append(node)
+        parts: list[tuple[_Postings, np.ndarray]] = []
+        for word in node.words:
+            found = self._term_scores(node.fieldname, word, 1.0, cancel)
+            if found is None:
+                return self._nothing()
+            parts.append(found)
+        candidates = parts[0][0].docnums
+        for postings, _ in parts[1:]:
+            candidates = np.intersect1d(candidates, postings.docnums, assume_unique=True)
+        mask, dense = self._nothing()
+        mask[candidates] = True
+        mask &= self.live
+        lazy.candidates |= mask
+        holds = lazy.holds.get(id(node))
+        if holds is not None:
+            mask &= ~lazy.checked | holds
+        for postings, scores in parts:
+            dense[candidates] += scores[np.searchsorted(postings.docnums, candidates)]
+        dense = np.where(mask, dense, 0.0)
+        if node.boost != 1.0:
+            dense *= node.boost
+        return mask, dense
+
     def _phrase(self, node: wq.Phrase, cancel: threading.Event | None) -> tuple[np.ndarray, np.ndarray]:
         """Papers with the words next to each other, in order; scored as the sum of the words' scores.
 
@@ -327,6 +665,9 @@ class ArrayEngine:
         """
         if node.slop != 1 or not node.words:
             raise Unsupported("phrase with slop")
+        lazy: _LazyPhrases | None = getattr(self._local, "lazy", None)
+        if lazy is not None:
+            return self._phrase_lazy(node, lazy, cancel)
         fieldname = node.fieldname
         parts: list[tuple[_Postings, np.ndarray]] = []
         for word in node.words:
@@ -334,30 +675,22 @@ class ArrayEngine:
             if found is None:
                 return self._nothing()
             parts.append(found)
-        candidates = parts[0][0].docnums
-        for postings, _ in parts[1:]:
-            candidates = np.intersect1d(candidates, postings.docnums, assume_unique=True)
-        candidates = candidates[self.live[candidates]]
-        fmt = self.searcher.schema[fieldname].format
-        rows = [np.searchsorted(postings.docnums, candidates) for postings, _ in parts]
-        keep = np.zeros(len(candidates), dtype=bool)
-        decode = fmt.decode_positions
-        for index in range(len(candidates)):
-            if index % 2048 == 0 and cancel is not None and cancel.is_set():
+        # Where the first word stands, kept while the i-th word stands i places after it.
+        starts = parts[0][0].positions
+        for offset, (postings, _) in enumerate(parts[1:], 1):
+            if cancel is not None and cancel.is_set():
                 raise Cancelled
-            first = decode(parts[0][0].values[rows[0][index]])  # type: ignore[index]
-            starts = set(first)
-            for offset, (postings, _) in enumerate(parts[1:], 1):
-                places = decode(postings.values[rows[offset][index]])  # type: ignore[index]
-                starts &= {place - offset for place in places}
-                if not starts:
-                    break
-            keep[index] = bool(starts)
-        matched = candidates[keep]
+            following = postings.positions - offset  # type: ignore[operator]
+            if not len(following) or not len(starts):  # type: ignore[arg-type]
+                return self._nothing()
+            at = np.minimum(np.searchsorted(following, starts), len(following) - 1)
+            starts = starts[following[at] == starts]  # type: ignore[index]
+        matched = np.unique(starts >> _POSITION_BITS)  # type: ignore[operator]
+        matched = matched[self.live[matched]]
         mask, dense = self._nothing()
         mask[matched] = True
-        for (postings, scores), row in zip(parts, rows):
-            dense[matched] += scores[row[keep]]
+        for postings, scores in parts:
+            dense[matched] += scores[np.searchsorted(postings.docnums, matched)]
         if node.boost != 1.0:
             dense *= node.boost
         return mask, dense

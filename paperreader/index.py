@@ -40,7 +40,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
-from .fastsearch import ArrayEngine, Cancelled, Unsupported, allowed_mask
+from .fastsearch import ArrayEngine, Cancelled, Unsupported, allowed_mask, write_sidecars
 from .models import Paper, SearchHit, Snippet
 from .paths import describe_refusal, fs_refusal, write_refusal
 from .text import normalize_title
@@ -618,6 +618,7 @@ class SearchIndex:
             writer = None
             if progress is not None:
                 progress(count, total)
+            _write_sidecars(staging)
             self._write_state(staging, store_uuid, rev)
         except BaseException:
             if writer is not None:
@@ -729,6 +730,7 @@ class SearchIndex:
             with contextlib.suppress(Exception):  # a full disk fails the cancel too; the first error is the one
                 writer.cancel()
             raise
+        _write_sidecars(self.path)
         self._write_state(self.path, store_uuid, rev)
 
     # -- searching ---------------------------------------------------------------
@@ -773,6 +775,22 @@ class SearchIndex:
             self._doc_ids, self._docnums = doc_ids, docnums
         return self._doc_ids, self._docnums
 
+    def _view(self, searcher: Searcher, allowed: Collection[str]) -> tuple[set[int], Any]:
+        """A view's docnums, as a set (for Whoosh) and a mask (for the arrays).
+
+        Kept for the last view asked: the library hands the same set again
+        until the view changes, and a search in a view of 50,000 papers spent
+        most of its time here.
+        """
+        cached = getattr(self, "_view_cache", None)
+        if cached is not None and cached[0] is allowed and cached[1] is searcher:
+            return cached[2], cached[3]
+        docnums = self._id_maps(searcher)[1]
+        numbers = {docnums[pid] for pid in allowed if pid in docnums}
+        mask = allowed_mask(self._engine_for(searcher).size, lambda: numbers)
+        self._view_cache = (allowed, searcher, numbers, mask)
+        return numbers, mask
+
     def _id_of(self, searcher: Searcher) -> Callable[[int], str]:
         """docnum -> paper id for the few hits shown, without reading every id."""
         if self._doc_ids is not None:
@@ -787,7 +805,7 @@ class SearchIndex:
         """The array engine of this searcher (its decoded postings live as long as the searcher)."""
         engine = getattr(self, "_engine", None)
         if engine is None or engine.searcher is not searcher:
-            engine = self._engine = ArrayEngine(searcher)
+            engine = self._engine = ArrayEngine(searcher, self.path)
         return engine
 
     def search(
@@ -799,6 +817,7 @@ class SearchIndex:
         sort: str = "relevance",
         count: bool = False,
         cancel: threading.Event | None = None,
+        quick: bool = False,
     ) -> SearchOutcome:
         """Run a query in Whoosh's language over titles and abstracts.
 
@@ -816,6 +835,11 @@ class SearchIndex:
 
         Setting ``cancel`` (from another thread) abandons the search: it raises
         :class:`SearchCancelled` instead of finishing work nobody will see.
+
+        ``quick`` is for a first screen: the hits are still exactly the top
+        ``limit``, but a phrase whose positions are not decoded yet is checked
+        only in the papers that may make it, so ``total`` can be an estimate
+        (``exact`` False); a search without ``quick`` then gives the count.
         """
         outcome = SearchOutcome(text)
         with self._lock:
@@ -824,10 +848,9 @@ class SearchIndex:
                 if searcher.doc_count_all() == 0:
                     return outcome  # an empty library: nothing matches (Whoosh would raise)
                 query = self.parse(text)
-                mask_filter = None
+                mask_filter = view_mask = None
                 if allowed is not None:
-                    docnums = self._id_maps(searcher)[1]
-                    mask_filter = {docnums[pid] for pid in allowed if pid in docnums}
+                    mask_filter, view_mask = self._view(searcher, allowed)
                     if not mask_filter:  # Whoosh reads an empty filter as "no filter"
                         outcome.terms = _terms(query, searcher)
                         return outcome
@@ -836,8 +859,7 @@ class SearchIndex:
                 if sort_by is None:
                     try:
                         engine = self._engine_for(searcher)
-                        mask = None if mask_filter is None else allowed_mask(engine.size, lambda: mask_filter)
-                        ranked = engine.run(query, allowed=mask, limit=limit, cancel=cancel)
+                        ranked = engine.run(query, allowed=view_mask, limit=limit, cancel=cancel, quick=quick)
                     except Unsupported:
                         ranked = None
                 if ranked is not None:
@@ -846,7 +868,7 @@ class SearchIndex:
                         SearchHit(id_of(docnum), score, rank)
                         for rank, (docnum, score) in enumerate(zip(ranked.docnums, ranked.scores))
                     ]
-                    outcome.total = ranked.total
+                    outcome.total, outcome.exact = ranked.total, ranked.exact
                     outcome.terms = _terms(query, searcher)
                     if outcome.total == 0:
                         outcome.suggestion = self._suggest(searcher, query, text)
@@ -1020,6 +1042,13 @@ class SearchIndex:
     def close(self) -> None:
         with self._lock:
             self._close_index()
+
+
+def _write_sidecars(folder: Path) -> None:
+    """Write the array engine's side files for the segments of the index in ``folder`` that lack them."""
+    ix = index.open_dir(str(folder))
+    with ix.searcher() as searcher:
+        write_sidecars(folder, searcher)
 
 
 class SearchCancelled(Exception):

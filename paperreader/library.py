@@ -180,6 +180,8 @@ class Library:
             raise LibraryError(str(error)) from error
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
+        #: The ids of the last view searched, with the change mark they were read at.
+        self._view_cache: dict[tuple[object, ...], tuple[tuple[int, int], frozenset[str]]] = {}
         #: When an index write the file system refused was last tried, and, if
         #: the index could not be opened at all, why (see :meth:`_open_index`).
         self._refused_at = 0.0
@@ -539,12 +541,39 @@ class Library:
         limit: int | None = 1000,
         sort: str = "relevance",
         count: bool = False,
+        cancel: threading.Event | None = None,
+        quick: bool = False,
     ) -> SearchOutcome:
-        """Ranked search restricted to a view, a digest date and/or tags."""
+        """Ranked search restricted to a view, a digest date and/or tags.
+
+        ``cancel`` (set from another thread) abandons it, and ``quick`` asks
+        for the top hits first with the count possibly estimated: see
+        :meth:`SearchIndex.search`.
+        """
         allowed = None
         if view != "all" or digest is not None or tags:
-            allowed = set(self.store.ids(view, digest=digest, tags=tags))
-        return self.index().search(query, allowed=allowed, limit=limit, sort=sort, count=count)
+            allowed = self._view_ids(view, digest, tuple(tags))
+        return self.index().search(
+            query, allowed=allowed, limit=limit, sort=sort, count=count, cancel=cancel, quick=quick
+        )
+
+    def _view_ids(self, view: View, digest: dt.date | None, tags: tuple[str, ...]) -> frozenset[str]:
+        """The ids of a view, kept until the library changes.
+
+        Reading them costs ~0.1 s for half of a 100,000-paper library, and
+        every keystroke of the filter searched in the same view.  The set is
+        kept with the library's change counters (this connection's and other
+        processes'), so marking one paper read, here or from the CLI, makes the
+        next search read it again.
+        """
+        version = self.store.change_mark()
+        key = (view, digest, tags)
+        cached = self._view_cache.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        ids = frozenset(self.store.ids(view, digest=digest, tags=tags))
+        self._view_cache = {key: (version, ids)}
+        return ids
 
     def update_index(self) -> str | None:
         """Bring an open index up to date with the store (after tags or a note changed).

@@ -836,6 +836,15 @@ class Store:
                     )
         return found
 
+    def change_mark(self) -> tuple[int, int]:
+        """A value that changes whenever the library may have: this connection's writes, or another's commits.
+
+        Cheap (no table is read), for caches of what a query of the store
+        returned: equal marks mean nothing was written in between.
+        """
+        with self._lock:
+            return self._db.total_changes, self._db.execute("PRAGMA data_version").fetchone()[0]
+
     def data_version(self) -> int:
         """Changes when *another* connection commits: cheap polling for outside changes."""
         with self._lock:

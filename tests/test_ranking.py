@@ -14,6 +14,7 @@ import pytest
 from whoosh.query import Or
 
 from benchmarks.synth import generate
+from paperreader import fastsearch
 from paperreader.library import Library
 
 #: Every query class of the filter bar, and the multi-word ones where pruning bites.
@@ -33,12 +34,19 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """1,200 synthetic papers; terms in 60+ papers go to the side files, as those in 4,000+ do in a big library.
+
+    So the engine reads both kinds of postings: decoded ones from the side
+    files, and the rarer terms from Whoosh's own blocks.
+    """
     root = tmp_path_factory.mktemp("synthetic")
     generate(root / "digests", 1200, seed=5)
-    with Library(root / "data") as library:
-        reports = library.import_paths([root / "digests"])
-        assert all(report.ok for report in reports)
-        yield library
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastsearch, "_DISK_FROM", 60)
+        with Library(root / "data") as library:
+            reports = library.import_paths([root / "digests"])
+            assert all(report.ok for report in reports)
+            yield library
 
 
 @pytest.fixture
@@ -132,3 +140,58 @@ def test_array_engine_ranks_exactly_as_whoosh_bm25f(
     for limit, outcome in fast.items():
         assert outcome.exact and outcome.total == whoosh.total, (limit, outcome.total, whoosh.total)
         _same_ranking([(hit.id, hit.score) for hit in outcome.hits], reference, limit)
+
+
+def test_side_files_hold_what_whoosh_holds(synthetic: Library) -> None:
+    """Every posting list in a segment's side files equals Whoosh's own, and so do the lengths and ids."""
+    index = synthetic.index()
+    searcher = index._current_searcher()
+    engine = index._engine_for(searcher)
+    checked = 0
+    for (leaf, base), side in zip(engine._leaves, engine._sides):
+        assert side is not None, "the import wrote no side files"
+        for fieldname, terms in side.terms.items():
+            for term, (start, end) in terms.items():
+                ids, weights = fastsearch._decode_leaf(leaf, fieldname, term.encode("utf-8"))
+                assert side.docnums[start:end].tolist() == ids.tolist()
+                assert side.weights[start:end].tolist() == weights.tolist()
+                checked += 1
+        for number, fieldname in enumerate(side.fields):
+            assert side.lengths[number].tolist() == fastsearch._leaf_lengths(leaf, fieldname).tolist()
+        assert [v.decode() for v in side.ids] == [leaf.stored_fields(n)["id"] for n in range(leaf.doc_count_all())]
+    assert checked > 100
+
+
+@pytest.mark.parametrize("query", ['"reward model"', '"language model" training', '"large language model" OR diffusion'])
+def test_a_quick_first_screen_is_the_exact_top_without_decoding_positions(
+    synthetic: Library, big_index_matchers: None, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """``quick`` checks a phrase only in the papers that may make the top: same top, count estimated."""
+    index = synthetic.index()
+    engine = index._engine_for(index._current_searcher())
+    engine._postings.clear()
+    quick = {limit: synthetic.search(query, limit=limit, quick=True) for limit in (1, 10)}
+    assert all(postings.positions is None for postings in engine._postings.values()), "positions were decoded"
+    with monkeypatch.context() as patch:
+        _whoosh_only(patch)
+        whoosh = synthetic.search(query, limit=None)
+    reference = [(hit.id, hit.score) for hit in whoosh.hits]
+    for limit, outcome in quick.items():
+        _same_ranking([(hit.id, hit.score) for hit in outcome.hits], reference, limit)
+        assert outcome.total >= len(outcome.hits)
+    full = synthetic.search(query, limit=10)
+    assert full.exact and full.total == whoosh.total
+
+
+@pytest.mark.parametrize("sort", ["relevance", "digest"])
+def test_a_cancelled_search_stops(synthetic: Library, sort: str) -> None:
+    """A newer keystroke sets the event: the array engine and Whoosh's collector both give up."""
+    import threading
+
+    from paperreader.index import SearchCancelled
+
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(SearchCancelled):
+        synthetic.search("language models", sort=sort, cancel=cancel)
+    assert synthetic.search("language models", sort=sort, cancel=threading.Event()).total > 0
