@@ -21,7 +21,7 @@ from typing import Any
 
 from .models import STATES, Paper, ParsedPaper, SavedView
 from .store import StateSnapshot
-from .text import clean_note, clean_text, normalize_tag, paper_id
+from .text import clean_note, clean_text, normalize_tag, paper_id, valid_cite_key
 
 __all__ = ["Backup", "parse_backup", "looks_like_json", "backup_json", "FORMAT_NAME"]
 
@@ -38,6 +38,8 @@ class Backup:
     papers: list[ParsedPaper] = field(default_factory=list)
     states: list[StateSnapshot] = field(default_factory=list)
     views: list[SavedView] = field(default_factory=list)
+    #: Paper id -> its citation key, so that a restored library cites as the old one did.
+    keys: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -154,6 +156,9 @@ def parse_backup(data: bytes) -> Backup:
                 upvotes=_int(item.get("upvotes")),
             )
         )
+        key = item.get("key")
+        if isinstance(key, str) and valid_cite_key(key):
+            backup.keys[pid] = key
         backup.states.append(
             StateSnapshot(
                 pid,

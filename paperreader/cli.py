@@ -18,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .library import FileReport, ImportInterrupted, Library, LibraryError
@@ -26,6 +26,9 @@ from .models import Paper, SavedView
 from .paths import DB_NAME, ENV_VAR, resolve_data_dir
 from .store import StoreError
 from .text import printable
+
+if TYPE_CHECKING:
+    from .config import AutoExport
 
 EXAMPLES = """\
 examples:
@@ -180,14 +183,53 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "export",
-        "export bookmarked papers (or all) as Markdown, CSV, JSON or BibTeX",
-        "paperreader export --format bibtex -o bookmarks.bib",
+        "export a reading list: the bookmarks, a tag, a view, a query... in Markdown, CSV, JSON, BibTeX, RIS, "
+        "CSL JSON or a notes folder",
+        "paperreader export --tag thesis --format bibtex -o ~/thesis/papers.bib",
+        "Export papers: the bookmarks, unless a selection is given; every selection given must hold "
+        "(--tag rl --unread: the unread papers tagged rl). Each paper gets a citation key at its first "
+        "export, kept from then on (see 'key'). --auto rewrites the auto-exports of the config file.",
     )
-    p.add_argument("--format", choices=("md", "csv", "json", "bibtex"), default="md", help="default: md")
-    p.add_argument("--all", action="store_true", help="every paper, not only the bookmarked ones")
     p.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", help="write to FILE, replacing it (default or '-': standard output)"
+        "--format", choices=("md", "csv", "json", "bibtex", "ris", "csljson", "notes"), default="md",
+        help="default: md; notes: one Markdown file per paper in the folder -o DIR (Obsidian, Logseq)",
     )
+    states = p.add_mutually_exclusive_group()
+    states.add_argument("--all", dest="state", action="store_const", const="all", help="every paper")
+    states.add_argument("--unread", dest="state", action="store_const", const="unread", help="unread papers")
+    states.add_argument("--read", dest="state", action="store_const", const="read", help="read papers")
+    states.add_argument(
+        "--bookmarked", dest="state", action="store_const", const="bookmarked", help="bookmarked papers (the default alone)"
+    )
+    p.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="papers with this tag (repeat: with every one)"
+    )
+    p.add_argument("--view", metavar="NAME", help="the papers of a view (built-in or saved; see 'views')")
+    p.add_argument("--query", metavar="QUERY", help="papers matching a search query (as 'search')")
+    p.add_argument("--digest", type=_date, metavar="YYYY-MM-DD", help="papers from this digest")
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="papers bookmarked or tagged since this day")
+    p.add_argument(
+        "--new", action="store_true",
+        help="only the papers not exported to this same file before (a weekly list); needs -o",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE",
+        help="write to FILE (or the folder, for notes), replacing it (default or '-': standard output)",
+    )
+    p.add_argument("--auto", action="store_true", help="rewrite every auto-export of the config file ([[export]])")
+    p.add_argument("--force", action="store_true", help="with --auto: also replace files edited by hand")
+
+    p = command(
+        "key",
+        "show a paper's citation key, or pin one of your choosing",
+        "paperreader key 3f2a9c01bd attention2017",
+        "Without NEWKEY, print the paper's citation key (BibTeX, RIS, CSL JSON), choosing it now if it "
+        "has none yet: the first significant words of its title and the year, unique in the library. "
+        "With NEWKEY, pin that key instead (ASCII letters, digits and _ : . + -); a key another paper "
+        "has is refused. Keys never change otherwise, so documents that cite them never break.",
+    )
+    p.add_argument("id", metavar="ID")
+    p.add_argument("newkey", nargs="?", metavar="NEWKEY")
 
     p = command(
         "tag",
@@ -728,23 +770,137 @@ def cmd_backup(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_export(library: Library, args: argparse.Namespace) -> int:
-    from .exports import export
+    from .exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 
-    view = "all" if args.all else "bookmarked"
-    papers = library.store.papers(view)
-    if args.format == "md":
-        from .exports import to_markdown
-
-        text = to_markdown(papers, heading="Papers" if args.all else "Bookmarked papers")
-    else:
-        text = export(papers, args.format)
-    if args.output is None or str(args.output) == "-":
-        sys.stdout.write(text)
+    if args.auto:
+        return _auto_export(library, args)
+    if args.force:
+        _error("--force goes with --auto (replacing auto-exports edited by hand)")
+        return 2
+    output = None if args.output is None or str(args.output) == "-" else args.output
+    if output is None and (args.format == "notes" or args.new):
+        _error(f"{'--format notes' if args.format == 'notes' else '--new'} needs -o {'DIR' if args.format == 'notes' else 'FILE'}")
+        return 2
+    tags = _tags_option(args.tag)
+    if tags is None:
+        return 2
+    if not _digest_exists(library, args.digest):
+        return 1
+    if args.view is not None and _named_view(library, args.view) is None:
+        return 1
+    criteria = bool(tags or args.view or args.query or args.digest or args.since)
+    selection = Selection(
+        state=args.state or ("all" if criteria else "bookmarked"),
+        tags=tuple(tags),
+        view=args.view,
+        query=args.query,
+        digest=args.digest,
+        since=args.since,
+    )
+    try:
+        result = export_selection(library, selection, args.format, output, new_only=args.new)
+    except SelectionError as error:
+        _error(str(error))
+        return 1
+    _flush_notices(library)
+    count = len(result.papers)
+    if output is None:
+        sys.stdout.write(result.text or "")
         return 0
-    from .exports import write_atomically
+    where = printable(str(output))
+    if args.new and not result.papers:
+        print(
+            f"No new papers for {where} ({_n(result.already, 'paper')} of this selection exported there before); "
+            "the file was left as it was.",
+            file=sys.stderr,
+        )
+        return 0
+    told = f"Exported {_n(count, 'paper')} ({selection.describe().lower()}) to {where} as {FORMAT_NAMES[args.format]}"
+    if result.already:
+        told += f"; {result.already} exported there before, left out"
+    if result.notes is not None:
+        told += f": {len(result.notes.written)} written, {result.notes.unchanged} unchanged"
+        for skipped in result.notes.skipped:
+            _error(f"{printable(str(skipped))}: no paperreader marker line, so it holds your text only; left as it is")
+    print(told + ".", file=sys.stderr)
+    return 0
 
-    write_atomically(args.output, text)
-    print(f"Exported {_n(len(papers), 'paper')} to {printable(str(args.output))}", file=sys.stderr)
+
+def _auto_export(library: Library, args: argparse.Namespace) -> int:
+    """``export --auto``: every auto-export of the config file, now; exit 1 if one could not be written."""
+    from .autoexport import AutoExporter
+
+    config = _load_config(args)
+    if config is None:
+        return 1
+    for warning in config.warnings:
+        _error(f"warning: {warning}")
+    if not config.exports:
+        _error(f"no auto-exports in {printable(str(config.path))} (add an [[export]]; see 'paperreader config --example')")
+        return 1
+    outcomes = AutoExporter(library, config.exports).flush(force=args.force)
+    for outcome in outcomes:
+        if outcome.status == "written":
+            print(f"wrote      {outcome.message}")
+        elif outcome.status == "unchanged":
+            print(f"unchanged  {printable(str(outcome.export.path))}: {_n(outcome.papers, 'paper')}")
+        else:
+            _error(outcome.message)
+    return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def _watch_changes(library: Library) -> list[bool]:
+    """A list that gets an item at each change the command commits (for the auto-exports)."""
+    changed: list[bool] = []
+    library.store.add_commit_hook(lambda: changed.append(True))
+    return changed
+
+
+def _update_auto_exports(library: Library, args: argparse.Namespace) -> None:
+    """After a command changed the library: rewrite the auto-exports whose papers changed.
+
+    The config file is read only now, when something changed; a problem with
+    it or with an export is a warning, never the command's failure (its
+    change is made).
+    """
+    from .autoexport import AutoExporter
+    from .config import ConfigError, config_path, load_config
+
+    try:
+        config = load_config(config_path(getattr(args, "config", None)))
+    except ConfigError as error:
+        _error(f"{error}; auto-exports not updated")
+        return
+    if not config.exports:
+        return
+    quiet = getattr(args, "quiet", False)
+    for outcome in AutoExporter(library, config.exports, notify=lambda message: _error(message)).flush():
+        if outcome.status == "written" and not quiet:
+            print(f"Updated the auto-export {outcome.message}.", file=sys.stderr)
+
+
+def cmd_key(library: Library, args: argparse.Namespace) -> int:
+    from .text import valid_cite_key
+
+    ids = _resolve_ids(library, [args.id])
+    if ids is None:
+        return 1
+    (paper_id,) = ids
+    if args.newkey is None:
+        print(library.store.ensure_keys([paper_id])[paper_id])
+        return 0
+    if not valid_cite_key(args.newkey):
+        _error(f"not a citation key: {args.newkey!r} (ASCII letters, digits and _ : . + -, starting with a letter or digit); nothing was changed")
+        return 1
+    try:
+        old = library.store.pin_key(paper_id, args.newkey)
+    except ValueError as error:
+        _error(f"{error}; nothing was changed")
+        return 1
+    if old == args.newkey:
+        print(f"{paper_id} has the key {args.newkey} already; it is pinned.")
+    else:
+        print(f"Pinned the key {args.newkey} on {paper_id}" + (f" (it was {old})." if old else "."))
     return 0
 
 
@@ -784,13 +940,40 @@ def cmd_config(args: argparse.Namespace) -> int:
     config = _load_config(args)
     if config is None:
         return 1
+    written = _auto_export_records(args, config.exports)
     if args.json:
-        json.dump(config.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        data = config.to_json()
+        from .exports import export_target
+
+        for item, export in zip(data["exports"], config.exports):  # type: ignore[call-overload]
+            record = written.get(export_target(export.path))
+            item["last_written"] = record[2] if record else None
+            item["papers"] = record[1] if record else None
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        for line in config.describe():
+        for line in config.describe(written):
             print(line)
     return 0
+
+
+def _auto_export_records(args: argparse.Namespace, exports: Sequence[AutoExport]) -> dict[str, tuple[str, int, str]]:
+    """When each auto-export was last written, from the library (none if there is no library)."""
+    from .exports import export_target
+
+    if not exports:
+        return {}
+    try:
+        with Library(resolve_data_dir(args.data_dir), create=False) as library:
+            records = {}
+            for export in exports:
+                target = export_target(export.path)
+                record = library.store.auto_export_record(target)
+                if record is not None:
+                    records[target] = record
+            return records
+    except (LibraryError, StoreError, sqlite3.Error):
+        return {}
 
 
 def cmd_reindex(library: Library, args: argparse.Namespace) -> int:
@@ -890,6 +1073,7 @@ COMMANDS = {
     "list": cmd_list,
     "mark": cmd_mark,
     "export": cmd_export,
+    "key": cmd_key,
     "reindex": cmd_reindex,
     "doctor": cmd_doctor,
     "stats": cmd_stats,
@@ -964,7 +1148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # one (a mistyped --data-dir) says so instead of creating an empty one.
         create = args.command == "import"
         with Library(data_dir, index_procs=min(4, os.cpu_count() or 1), create=create) as library:
+            changed = _watch_changes(library)
             status = COMMANDS[args.command](library, args)
+            if changed and not (args.command == "export" and args.auto):
+                _update_auto_exports(library, args)
             _flush_notices(library)
             return status
     except (LibraryError, StoreError) as error:

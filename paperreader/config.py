@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .exports import FORMATS, Selection, SelectionError, export_target, parse_selection
 from .text import printable
 
-__all__ = ["Config", "ConfigError", "config_path", "load_config", "CONFIG_ENV", "EXAMPLE", "BINDING_IDS"]
+__all__ = ["Config", "ConfigError", "AutoExport", "config_path", "load_config", "CONFIG_ENV", "EXAMPLE", "BINDING_IDS"]
 
 CONFIG_ENV = "PAPERREADER_CONFIG"
 #: The inbox is not checked more often than this (seconds).
@@ -37,6 +38,12 @@ interval = 5                            # seconds between checks while the reade
 [keys]                                  # binding id = keys, comma-separated (? shows the ids)
 toggle_bookmark = "B"
 next_unread = "n,J"
+
+[[export]]                              # a file kept up to date (as many as you like)
+path = "~/thesis/papers.bib"
+format = "bibtex"                       # md, csv, json, bibtex, ris, csljson, notes (a folder)
+select = "tag:thesis"                   # bookmarked (default), all, unread, read, tag:TAG,
+                                        # view:NAME, digest:DATE, since:DATE; last, query:QUERY
 """
 
 _BINDING_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -63,6 +70,23 @@ class ConfigError(Exception):
     """The config file cannot be used at all; the message names it and says why."""
 
 
+#: The format an auto-export's file name implies when ``format`` is not given.
+_SUFFIX_FORMATS = {".bib": "bibtex", ".ris": "ris", ".csv": "csv", ".md": "md"}
+
+
+@dataclass(frozen=True, slots=True)
+class AutoExport:
+    """One ``[[export]]`` of the config file: a file (or notes folder) kept up to date."""
+
+    path: Path
+    format: str
+    select: str
+    selection: Selection
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": str(self.path), "format": self.format, "select": self.select}
+
+
 @dataclass(slots=True)
 class Config:
     path: Path
@@ -72,6 +96,8 @@ class Config:
     theme: str | None = None
     #: Binding id -> keys, as ``App.set_keymap`` takes them.
     keys: dict[str, str] = field(default_factory=dict)
+    #: The ``[[export]]`` tables: files kept up to date (paperreader/autoexport.py).
+    exports: list[AutoExport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
@@ -81,10 +107,11 @@ class Config:
             "inbox": {"folder": str(self.inbox) if self.inbox else None, "interval": self.inbox_interval},
             "theme": self.theme,
             "keys": dict(self.keys),
+            "exports": [export.to_json() for export in self.exports],
             "warnings": list(self.warnings),
         }
 
-    def describe(self) -> list[str]:
+    def describe(self, written: dict[str, tuple[str, int, str]] | None = None) -> list[str]:
         """What ``paperreader config`` prints: where the file is and what is set."""
         where = printable(str(self.path))
         lines = [f"config file     {where}" + ("" if self.exists else "  (does not exist; defaults in use)")]
@@ -99,6 +126,12 @@ class Config:
             lines.append("keys            (no overrides)")
         for binding, keys in sorted(self.keys.items()):
             lines.append(f"keys.{binding:<11}{printable(keys)}" if len(binding) < 11 else f"keys.{binding} {printable(keys)}")
+        if not self.exports:
+            lines.append("export          (no auto-exports)")
+        for export in self.exports:
+            record = (written or {}).get(export_target(export.path))
+            when = f"last written {record[2][:16].replace('T', ' ')} UTC ({record[1]} papers)" if record else "not written yet"
+            lines.append(f"export          {printable(str(export.path))}  {export.format}  {printable(export.select)!r}  {when}")
         lines += [f"warning: {printable(w)}" for w in self.warnings]
         return lines
 
@@ -152,13 +185,20 @@ def _read(document: dict[str, Any], config: Config) -> None:
                 _read_inbox(value, config, warn)
             else:
                 warn("[inbox] must be a table (folder = ..., interval = ...); ignored")
+        elif key == "export":
+            tables = value if isinstance(value, list) else [value]
+            for number, table in enumerate(tables, 1):
+                if isinstance(table, dict):
+                    _read_export(table, number, config, warn)
+                else:
+                    warn(f"export {number} must be a table ([[export]] with path, format, select); ignored")
         elif key == "keys":
             if isinstance(value, dict):
                 _read_keys(value, config, warn)
             else:
                 warn("[keys] must be a table (binding_id = \"keys\"); ignored")
         else:
-            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys])")
+            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys], [[export]])")
 
 
 def _read_inbox(table: dict[str, Any], config: Config, warn: Any) -> None:
@@ -199,3 +239,36 @@ def _read_keys(table: dict[str, Any], config: Config, warn: Any) -> None:
                 config.keys[name] = ",".join(part.strip() for part in value.split(",") if part.strip())
 
     flatten("", table)
+
+
+def _read_export(table: dict[str, Any], number: int, config: Config, warn: Any) -> None:
+    """One ``[[export]]``: a bad one is a warning naming it, and is left out (the others still run)."""
+    name = f"export {number}"
+    path_text = table.get("path")
+    if not isinstance(path_text, str) or not path_text.strip():
+        warn(f"{name}: 'path' must be a file's (or a notes folder's) path; ignored")
+        return
+    path = Path(path_text.strip()).expanduser()
+    path = path if path.is_absolute() else config.path.parent / path
+    name = f"export {printable(str(path))}"
+    fmt = table.get("format", _SUFFIX_FORMATS.get(path.suffix.lower()))
+    if not isinstance(fmt, str) or fmt not in FORMATS:
+        known = ", ".join(FORMATS)
+        warn(f"{name}: " + (f"unknown format {fmt!r}" if fmt is not None else "no format") + f" (known: {known}); ignored")
+        return
+    select = table.get("select", "bookmarked")
+    if not isinstance(select, str):
+        warn(f"{name}: 'select' must be text such as \"tag:thesis\"; ignored")
+        return
+    try:
+        selection = parse_selection(select)
+    except SelectionError as error:
+        warn(f"{name}: select: {error}; ignored")
+        return
+    for key in table:
+        if key not in ("path", "format", "select"):
+            warn(f"{name}: unknown setting {key!r} (known: path, format, select)")
+    if any(other.path == path for other in config.exports):
+        warn(f"{name}: named twice; the first one is used")
+        return
+    config.exports.append(AutoExport(path, fmt, select, selection))

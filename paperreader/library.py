@@ -457,7 +457,9 @@ class Library:
             report.error = backup.error
             return report
         try:
-            outcome, report.restored = self.store.restore(backup.papers, backup.states, backup.views)
+            with self.store.transaction():  # papers, state and citation keys: one change
+                outcome, report.restored = self.store.restore(backup.papers, backup.states, backup.views)
+                self.store.restore_keys(backup.keys)
         except Exception as error:  # noqa: BLE001 - reported; the transaction rolled back
             report.error = f"not restored: {error}"
             report.refused = error.reason if isinstance(error, StoreError) else None

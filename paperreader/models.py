@@ -66,6 +66,8 @@ class Paper:
     #: The user's free-text note ("" if none), and when it last changed.
     note: str = ""
     note_at: str | None = None
+    #: Its citation key (BibTeX, RIS, CSL JSON), kept in the store once chosen; None until its first export.
+    key: str | None = None
 
     @property
     def last_digest(self) -> dt.date:
@@ -106,6 +108,7 @@ class Paper:
             "tags_at": self.tags_at,
             "note": self.note,
             "note_at": self.note_at,
+            "key": self.key,
         }
 
 

@@ -20,7 +20,7 @@ import datetime as dt
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -99,6 +99,24 @@ CREATE TABLE IF NOT EXISTS settings (   -- the reader's preferences (the theme p
     value      TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cite_keys (  -- a paper's citation key: chosen at its first export, then kept
+    paper_id TEXT PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+    key      TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    pinned   INTEGER NOT NULL DEFAULT 0,  -- chosen by the user (paperreader key ID NEWKEY)
+    set_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exported (   -- which papers went to which export file (export --new)
+    target      TEXT NOT NULL,
+    paper_id    TEXT NOT NULL,
+    exported_at TEXT NOT NULL,
+    PRIMARY KEY (target, paper_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS auto_exports (  -- the last write of each auto-export of the config file
+    target     TEXT PRIMARY KEY,
+    sha256     TEXT NOT NULL,   -- of what was written: a file that differs was edited by hand
+    papers     INTEGER NOT NULL,
+    written_at TEXT NOT NULL
+);
 """
 
 #: Schema changes from one version to the next, run in order inside the
@@ -125,7 +143,8 @@ _PAPER_COLUMNS = (
     "p.read, p.bookmarked, p.read_at, p.bookmarked_at, p.added_at, p.note, p.note_at, p.tags_at, "
     "(SELECT group_concat(digest, ' ') FROM "
     "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests, "
-    f"{_TAGS_OF.format(p='p')} AS tags"
+    f"{_TAGS_OF.format(p='p')} AS tags, "
+    "(SELECT k.key FROM cite_keys k WHERE k.paper_id = p.id) AS cite_key"
 )
 
 #: The content columns a newer digest may replace, in this order.
@@ -274,6 +293,7 @@ def _paper(row: sqlite3.Row) -> Paper:
         tags_at=row["tags_at"],
         note=row["note"],
         note_at=row["note_at"],
+        key=row["cite_key"],
     )
 
 
@@ -308,6 +328,8 @@ class Store:
         #: Why the library was opened for reading only (a full disk, a read-only
         #: mount), or None: it can be written.
         self.read_only = read_only
+        #: Called after every committed change (see :meth:`add_commit_hook`).
+        self._commit_hooks: list[Callable[[], None]] = []
 
     # -- opening -------------------------------------------------------------
 
@@ -476,6 +498,21 @@ class Store:
     def transaction(self) -> _Transaction:
         """``with store.transaction():`` runs its body as one atomic, durable change."""
         return _Transaction(self)
+
+    def add_commit_hook(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` after every change this connection commits (in the committing thread).
+
+        Auto-exports use it to follow every change of user state, whoever
+        made it (the reader, a CLI command), without each caller knowing about
+        them.  The hook runs outside the store's lock and must not raise; it
+        is told only *that* something changed, so moving it onto a journal of
+        changes later means calling it from there instead.
+        """
+        self._commit_hooks.append(hook)
+
+    def _run_commit_hooks(self) -> None:
+        for hook in list(self._commit_hooks):
+            hook()
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -1205,6 +1242,151 @@ class Store:
                 (key, value, now()),
             )
 
+    # -- citation keys and export records ---------------------------------------------
+
+    def keys(self, ids: Sequence[str]) -> dict[str, str]:
+        """The citation keys these papers have (those without one are left out)."""
+        found: dict[str, str] = {}
+        with self._lock:
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                found.update(self._db.execute(f"SELECT paper_id, key FROM cite_keys WHERE paper_id IN ({marks})", tuple(chunk)))
+        return found
+
+    def ensure_keys(self, ids: Sequence[str]) -> dict[str, str]:
+        """The citation key of each paper, choosing one (in one transaction) for those without.
+
+        A new key is the title's first significant words and the year
+        (:func:`~paperreader.text.cite_key_base`), made unique across the
+        library, ignoring case, with ``a``, ``b``, ... ``z``, ``aa``...  Once
+        chosen a key never changes (a LaTeX document cites it), unless the
+        user pins another.  Papers are keyed in the order they were added, so
+        the older of two namesakes gets the plain key.
+        """
+        from .text import cite_key_base, cite_key_suffix
+
+        keys = self.keys(ids)
+        missing = [pid for pid in dict.fromkeys(ids) if pid not in keys]
+        if not missing:
+            return keys
+        with self.transaction():
+            keys = self.keys(ids)  # another process may have keyed some meanwhile
+            rows: list[sqlite3.Row] = []
+            for chunk in _chunks([pid for pid in missing if pid not in keys]):
+                marks = ",".join("?" * len(chunk))
+                rows += self._db.execute(
+                    f"SELECT rowid, id, title, published, last_digest FROM papers WHERE id IN ({marks})",
+                    tuple(chunk),
+                ).fetchall()
+            if not rows:
+                return keys
+            taken = {key.casefold() for (key,) in self._db.execute("SELECT key FROM cite_keys")}
+            tried: dict[str, int] = {}  # base -> the next suffix number worth trying
+            stamp = now()
+            fresh: list[tuple[str, str, str]] = []
+            for row in sorted(rows, key=lambda r: r["rowid"]):
+                year = (row["published"] or row["last_digest"] or "")[:4]
+                base = cite_key_base(row["title"], int(year) if year.isdigit() else None)
+                number = tried.get(base.casefold(), 0)
+                while (base + cite_key_suffix(number)).casefold() in taken:
+                    number += 1
+                key = base + cite_key_suffix(number)
+                tried[base.casefold()] = number + 1
+                taken.add(key.casefold())
+                keys[row["id"]] = key
+                fresh.append((row["id"], key, stamp))
+            self._db.executemany("INSERT INTO cite_keys (paper_id, key, pinned, set_at) VALUES (?, ?, 0, ?)", fresh)
+        return keys
+
+    def key_owner(self, key: str) -> str | None:
+        """The paper that has this citation key (ignoring case), if any."""
+        with self._lock:
+            row = self._db.execute("SELECT paper_id FROM cite_keys WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def pin_key(self, paper_id: str, key: str) -> str | None:
+        """Give a paper the key the user chose (validated by the caller); returns its old key.
+
+        Raises :class:`ValueError` naming the paper that has the key already.
+        """
+        with self.transaction():
+            owner = self.key_owner(key)
+            if owner is not None and owner != paper_id:
+                raise ValueError(f"the key {key!r} belongs to paper {owner} already")
+            old = self.keys([paper_id]).get(paper_id)
+            self._db.execute(
+                "INSERT INTO cite_keys (paper_id, key, pinned, set_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (paper_id) DO UPDATE SET key = excluded.key, pinned = 1, set_at = excluded.set_at",
+                (paper_id, key, now()),
+            )
+        return old
+
+    def restore_keys(self, keys: Mapping[str, str]) -> int:
+        """Take citation keys from a backup (inside or as a transaction); returns how many were taken.
+
+        A key is taken for a paper that has none here, if no other paper has
+        it: a key chosen here already is what documents here cite.
+        """
+        taken = 0
+        with self.transaction():
+            have = self.keys(list(keys))
+            for paper_id, key in keys.items():
+                if paper_id in have or self.key_owner(key) is not None:
+                    continue
+                if self._db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:
+                    continue
+                self._db.execute(
+                    "INSERT INTO cite_keys (paper_id, key, pinned, set_at) VALUES (?, ?, 0, ?)", (paper_id, key, now())
+                )
+                taken += 1
+        return taken
+
+    def exported_to(self, target: str) -> set[str]:
+        """The ids of the papers exported to ``target`` (a resolved path) before."""
+        with self._lock:
+            return {row[0] for row in self._db.execute("SELECT paper_id FROM exported WHERE target = ?", (target,))}
+
+    def record_export(self, target: str, ids: Sequence[str]) -> None:
+        """Remember that these papers were written to ``target`` (for ``export --new``)."""
+        stamp = now()
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO exported (target, paper_id, exported_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (target, paper_id) DO UPDATE SET exported_at = excluded.exported_at",
+                [(target, pid, stamp) for pid in ids],
+            )
+
+    def ids_since(self, day: dt.date) -> list[str]:
+        """Papers bookmarked, or whose tags changed, on or after ``day`` (still bookmarked or tagged)."""
+        start = day.isoformat()
+        with self._lock:
+            return [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT id FROM papers WHERE (bookmarked = 1 AND bookmarked_at >= ?) "
+                    "OR (tags_at >= ? AND id IN (SELECT paper_id FROM tags))",
+                    (start, start),
+                )
+            ]
+
+    def auto_export_record(self, target: str) -> tuple[str, int, str] | None:
+        """``(sha256, papers, written_at)`` of the last auto-export to ``target``, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT sha256, papers, written_at FROM auto_exports WHERE target = ?", (target,)
+            ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def set_auto_export_record(self, target: str, sha256: str, papers: int) -> None:
+        """Remember what an auto-export just wrote (one transaction)."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO auto_exports (target, sha256, papers, written_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (target) DO UPDATE SET sha256 = excluded.sha256, papers = excluded.papers, "
+                "written_at = excluded.written_at",
+                (target, sha256, papers, now()),
+            )
+
     def integrity_check(self) -> list[str]:
         """SQLite's own check: an empty list means the database is sound."""
         with self._lock:
@@ -1256,6 +1438,7 @@ class _Transaction:
                 raise
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        committed = False
         try:
             if self._outer:
                 if exc_type is None:
@@ -1264,12 +1447,15 @@ class _Transaction:
                     except sqlite3.OperationalError as error:
                         self._rollback()
                         raise self._refused(error) from error
+                    committed = True
                 else:
                     self._rollback()
                     if isinstance(exc, sqlite3.OperationalError):
                         raise self._refused(exc) from exc
         finally:
             self._store._lock.release()
+        if committed:  # outside the lock: a hook may read the store from another thread
+            self._store._run_commit_hooks()
 
 
 class RowCache:

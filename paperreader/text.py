@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 
-__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean", "printable", "normalize_tag", "parse_tags", "MAX_TAG", "clean_note"]
+__all__ = ["clean_text", "normalize_title", "paper_id", "is_clean", "printable", "normalize_tag", "parse_tags", "MAX_TAG", "clean_note", "cite_key_base", "cite_key_suffix", "valid_cite_key", "CITE_KEY"]
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings
 # (ESC ] ... terminated by BEL or ST), and two-character escapes (ESC + one byte).
@@ -137,3 +137,49 @@ def clean_note(text: str) -> str:
     """
     lines = [clean_text(line) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# -- citation keys ------------------------------------------------------------------
+
+#: Words that say nothing about a paper, skipped when a citation key is made of its title.
+_KEY_STOPWORDS = frozenset(
+    """
+    a an the of for and or in on at to by with without via from into onto as is are be can do does
+    not no vs versus towards toward using use beyond through under over about its it this that
+    we our your you how what why when which who where all any more less than very new
+    """.split()
+)
+#: How many significant title words a key holds, and how long each may be.
+_KEY_WORDS = 3
+_KEY_WORD_CHARS = 12
+#: A key the user pins: ASCII, what BibTeX, biblatex, pandoc and file names all accept.
+CITE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+-]{0,63}")
+
+
+def cite_key_base(title: str, year: int | None) -> str:
+    """A citation key before de-duplication: ``"Attention Is All You Need"``, 2017 -> ``attentionAllNeed2017``.
+
+    The first significant words of the title (camel-cased, as Better BibTeX's
+    short titles) and the year.  Accents are folded to ASCII by Unicode
+    decomposition; a title with no ASCII word at all gives ``paper``.
+    """
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.findall(r"[a-z0-9]+", ascii_title)
+    significant = [word for word in words if word not in _KEY_STOPWORDS] or words
+    picked = [word[:_KEY_WORD_CHARS] for word in significant[:_KEY_WORDS]]
+    base = (picked[0] + "".join(word.capitalize() for word in picked[1:])) if picked else "paper"
+    return base + (str(year) if year is not None else "")
+
+
+def cite_key_suffix(number: int) -> str:
+    """The de-duplicating suffix: 0 -> "", 1 -> "a", ..., 26 -> "z", 27 -> "aa", ... (bijective base 26)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def valid_cite_key(text: str) -> bool:
+    """True if ``text`` can be a citation key (see :data:`CITE_KEY`)."""
+    return CITE_KEY.fullmatch(text) is not None
