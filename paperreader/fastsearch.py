@@ -25,7 +25,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -354,6 +354,38 @@ class ArrayEngine:
                 _key, dropped = self._postings.popitem(last=False)
                 self._cached -= _size(dropped)
         return found
+
+    def ids(self) -> np.ndarray:
+        """Every document's paper id (bytes), by docnum; replaced versions included."""
+        with self._lock:
+            found = getattr(self, "_ids", None)
+            if found is None:
+                parts = []
+                for (leaf, _base), side in zip(self._leaves, self._sides):
+                    if side is not None:
+                        parts.append(np.asarray(side.ids))
+                    elif leaf.doc_count_all():
+                        parts.append(np.array(list(leaf.column_reader("id", translate=False)), dtype="S16"))
+                found = self._ids = np.concatenate(parts) if parts else np.zeros(0, dtype="S16")
+            return found
+
+    def mask_of(self, ids: Collection[str]) -> np.ndarray:
+        """The live documents of these paper ids, as a mask (a view handed to :meth:`run`)."""
+        with self._lock:
+            lookup = getattr(self, "_id_lookup", None)
+        if lookup is None:
+            live = np.flatnonzero(self.live)
+            keys = self.ids()[live]
+            order = np.argsort(keys, kind="stable")
+            lookup = self._id_lookup = (keys[order], live[order])
+        keys, docnums = lookup
+        mask = np.zeros(self.size, dtype=bool)
+        if not len(ids) or not len(keys):
+            return mask
+        wanted = np.array(list(ids), dtype="S16")
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        mask[docnums[at[keys[at] == wanted]]] = True
+        return mask
 
     def cached_terms(self) -> int:
         """How many posting lists are held decoded (for tests and the benchmark)."""

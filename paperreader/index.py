@@ -40,7 +40,9 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
-from .fastsearch import ArrayEngine, Cancelled, Unsupported, allowed_mask, write_sidecars
+import numpy as np
+
+from .fastsearch import ArrayEngine, Cancelled, Unsupported, write_sidecars
 from .models import Paper, SearchHit, Snippet
 from .paths import describe_refusal, fs_refusal, write_refusal
 from .text import normalize_title
@@ -785,9 +787,8 @@ class SearchIndex:
         cached = getattr(self, "_view_cache", None)
         if cached is not None and cached[0] is allowed and cached[1] is searcher:
             return cached[2], cached[3]
-        docnums = self._id_maps(searcher)[1]
-        numbers = {docnums[pid] for pid in allowed if pid in docnums}
-        mask = allowed_mask(self._engine_for(searcher).size, lambda: numbers)
+        mask = self._engine_for(searcher).mask_of(allowed)  # sorted ids, no dict of every id
+        numbers = set(np.flatnonzero(mask).tolist())
         self._view_cache = (allowed, searcher, numbers, mask)
         return numbers, mask
 
