@@ -13,6 +13,9 @@ def _no_real_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     """No test may touch the user's real library: point the default elsewhere."""
     monkeypatch.setenv("PAPERREADER_DATA_DIR", str(tmp_path_factory.mktemp("default-data-dir")))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+    # Nor the user's config file: its auto-exports would write the user's files.
+    monkeypatch.delenv("PAPERREADER_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
 
 
 @pytest.fixture
