@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_benchmark_smoke_run(tmp_path: Path) -> None:
     output = tmp_path / "RESULTS.md"
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--papers", "2000", "--repeat", "2", "--output", str(output)],
+        [sys.executable, "-m", "benchmarks", "--sizes", "600", "--repeat", "2", "--output", str(output)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -21,19 +21,23 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     report = output.read_text()
     for figure in (
-        "import, end to end",
-        "re-import of a known digest",
-        "search, one word, view all",
-        "search, prefix, view unread",
-        "search, fuzzy, view bookmarked",
-        "filter keystroke to list updated",
-        "TUI start to populated list",
-        "cursor move",
-        "TUI peak RSS",
+        "import, `paperreader import FOLDER` (6 daily files): browsable",
+        "import: searchable",
+        "first screen, every query class in every view (cold)",
+        "exact final ranking after it",
+        "first screen p95, phrase: all",
+        "first screen p95, fuzzy: all",
+        "first search in the unread view after a paper was marked read",
         "`paperreader search` as a whole process",
+        "reader start to a populated list",
+        "cursor move",
+        "reader: filter keystroke to list",
+        "reader peak memory after the benchmark's searches",
     ):
         assert f"| {figure}" in report, figure
-    assert "2,000 synthetic papers" in report and "FTS5" in report
+    assert "## 600 papers" in report and "## Growth" in report and "FTS5" in report
+    for view in ("unread", "bookmarked", "tag", "digest"):
+        assert f", {view} " in report, view
 
 
 def test_a_failing_child_shows_its_own_error_output() -> None:
