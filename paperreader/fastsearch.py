@@ -39,8 +39,8 @@ from whoosh.util.numeric import byte_to_length
 
 __all__ = ["ArrayEngine", "Cancelled", "Unsupported", "Ranked", "write_sidecars"]
 
-#: Decoded posting lists kept in memory, in postings (ids + weights: 12 bytes each).
-_CACHE_POSTINGS = 12_000_000
+#: Decoded posting lists kept in memory, in postings (8 bytes each; a position 8 more).
+_CACHE_POSTINGS = 8_000_000
 #: BM25F's free parameters, as Whoosh's default ``BM25F()`` has them.
 _B, _K1 = 0.75, 1.2
 #: Terms with at least this many postings in a segment are kept decoded on disk
@@ -90,8 +90,8 @@ class _LazyPhrases:
 
 @dataclass(slots=True)
 class _Postings:
-    docnums: np.ndarray  # int64, ascending, global docnums (deleted ones included)
-    weights: np.ndarray  # float64 term frequencies
+    docnums: np.ndarray  # int32, ascending, global docnums (deleted ones included)
+    weights: np.ndarray  # float32 term frequencies (whole numbers)
     #: Every position of the term, as docnum << 24 | position, ascending (only when a phrase needed them).
     positions: np.ndarray | None = None
 
@@ -122,7 +122,7 @@ def _position_keys(docnums: np.ndarray, values: list[bytes]) -> np.ndarray:
     present = counts > 0
     base = np.repeat(total[first[present]] - deltas[first[present]], counts[present])
     places = total - base
-    return (np.repeat(docnums[present], counts[present]) << _POSITION_BITS) | places
+    return (np.repeat(docnums[present].astype(np.int64), counts[present]) << _POSITION_BITS) | places
 
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -330,17 +330,18 @@ class ArrayEngine:
             span = side.terms.get(fieldname, {}).get(term) if side is not None and values is None else None
             if span is not None:
                 start, end = span
-                ids.append(np.asarray(side.docnums[start:end], dtype=np.int64) + base)  # type: ignore[union-attr]
-                weights.append(np.asarray(side.weights[start:end], dtype=np.float64))  # type: ignore[union-attr]
+                ids.append(np.asarray(side.docnums[start:end], dtype=np.int32) + np.int32(base))  # type: ignore[union-attr]
+                weights.append(np.asarray(side.weights[start:end], dtype=np.float32))  # type: ignore[union-attr]
                 continue
             if (fieldname, btext) not in leaf:
                 continue
             leaf_ids, leaf_weights = _decode_leaf(leaf, fieldname, btext, values=values, cancel=cancel)
-            ids.append(leaf_ids + base)
-            weights.append(leaf_weights)
+            ids.append((leaf_ids + base).astype(np.int32))
+            weights.append(leaf_weights.astype(np.float32))  # frequencies: whole numbers, exact in float32
+        # Kept compact (8 bytes a posting): the reader holds many lists for a session.
         found = _Postings(
-            np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
-            np.concatenate(weights) if weights else np.zeros(0, dtype=np.float64),
+            np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
+            np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32),
         )
         if values is not None:
             found.positions = _position_keys(found.docnums, values)
@@ -605,7 +606,7 @@ class ArrayEngine:
         idf = searcher.idf(fieldname, btext)
         avgfl = searcher.avg_field_length(fieldname) or 1
         lengths = self.lengths(fieldname)[postings.docnums]
-        tf = postings.weights
+        tf = postings.weights.astype(np.float64)  # computed in double precision, as Whoosh does
         scores = idf * ((tf * (_K1 + 1)) / (tf + _K1 * ((1 - _B) + _B * lengths / avgfl)))
         if boost != 1.0:
             scores = scores * boost
