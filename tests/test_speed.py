@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh import searching
 
@@ -202,3 +204,25 @@ def test_a_fuzzy_word_builds_its_automaton_once_per_query(
     outcome = synthetic.search("lenguage~ models")
     assert outcome.total > 0 and "languag" in outcome.terms["abstract"]
     assert sorted(built) == ["lenguag", "lenguage"]  # the stem (title, abstract, note), the tag's own word
+
+
+def test_the_clean_text_check_covers_every_character_the_cleaning_touches() -> None:
+    """A text the quick check passes must be one the three substitutions leave as it is."""
+    from paperreader import text
+
+    for code in range(0x110000):
+        char = chr(code)
+        touched = text._STRIP.match(char) or text._ESCAPE_SEQUENCE.match(char) or (char != " " and text._SPACE.match(char))
+        if touched:
+            assert text._NEEDS_CLEANING.match(char), hex(code)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_quickly_checked_text_is_cleaned_exactly_as_before(value: str) -> None:
+    import unicodedata
+
+    from paperreader import text
+
+    slow = text._SPACE.sub(" ", text._STRIP.sub("", text._ESCAPE_SEQUENCE.sub("", value)))
+    assert text.clean_text(value) == unicodedata.normalize("NFC", slow).strip()
