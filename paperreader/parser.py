@@ -41,6 +41,9 @@ _MONTHS["sept"] = 9
 
 _MONTH_DAY = r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})"
 _PAGE_DATE = re.compile(rf"^{_MONTH_DAY}$")
+#: Control characters other than tab, newline, CR and form feed: binary data.
+#: Counted by the regex engine (a Python loop over 64 KB took ~4 ms a file).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _PUBLISHED = re.compile(rf"^{_MONTH_DAY}(?:,\s*(?P<year>\d{{4}}))?(?:\s+(?P<upvotes>\d{{1,7}}))?$")
 _AUTHORS = re.compile(r"^(?P<count>\d{1,5})\s+authors?$", re.IGNORECASE)
 _BULLET = "•"
@@ -104,7 +107,7 @@ def decode_digest(data: bytes) -> tuple[str | None, list[str], str | None]:
             else f"{latin} line{'s' if latin > 1 else ''} not UTF-8: read as Latin-1 (Windows-1252)"
         )
     sample = text[:65536]
-    controls = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f") or "\x7f" <= ch <= "\x9f")
+    controls = len(_CONTROL_CHARS.findall(sample))
     if sample and controls / len(sample) > 0.05:
         return None, warnings, "not a text digest (binary data)"
     return text, warnings, None

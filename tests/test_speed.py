@@ -226,3 +226,13 @@ def test_quickly_checked_text_is_cleaned_exactly_as_before(value: str) -> None:
 
     slow = text._SPACE.sub(" ", text._STRIP.sub("", text._ESCAPE_SEQUENCE.sub("", value)))
     assert text.clean_text(value) == unicodedata.normalize("NFC", slow).strip()
+
+
+def test_binary_detection_counts_the_same_control_characters_as_before() -> None:
+    """The parser counts control characters with a regex, not a Python loop over 64 KB a file."""
+    from paperreader.parser import _CONTROL_CHARS
+
+    for code in range(0x110000):
+        char = chr(code)
+        before = (char < " " and char not in "\t\n\r\f") or "\x7f" <= char <= "\x9f"
+        assert bool(_CONTROL_CHARS.match(char)) == before, hex(code)
