@@ -129,6 +129,8 @@ class AutoExporter:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+        with self._run:
+            pass  # a flush under way in the background ends before the library is closed
         if self._dirty:
             self.flush()
 

@@ -70,6 +70,8 @@ async def test_export_from_the_keyboard_alone(sample_dir: Path, tmp_path: Path) 
         await settle(pilot)
         await pilot.press("b", "j", "b", "e")
         await until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+        assert focused_id(pilot) == "what"  # the bookmarks, this list, a tag
+        await pilot.press("tab")
         assert focused_id(pilot) == "format"
         await pilot.press("enter", "down", "down", "enter")  # open the formats, pick JSON
         await until(pilot, lambda: app.screen.query_one("#format", Select).value == "json", "JSON chosen")
@@ -78,7 +80,9 @@ async def test_export_from_the_keyboard_alone(sample_dir: Path, tmp_path: Path) 
         assert focused_id(pilot) == "path"
         await pilot.press("shift+tab")
         assert focused_id(pilot) == "format"
-        await pilot.press("tab", "tab")
+        await pilot.press("shift+tab")
+        assert focused_id(pilot) == "what"
+        await pilot.press("tab", "tab", "tab")
         assert focused_id(pilot) == "export"
         await pilot.press("shift+tab")
         assert focused_id(pilot) == "path"
@@ -92,7 +96,7 @@ async def test_export_from_the_keyboard_alone(sample_dir: Path, tmp_path: Path) 
         target.write_text("keep me")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
-        await pilot.press("tab")
+        await pilot.press("tab", "tab")
         await type_path(pilot, target)
         await pilot.press("tab", "enter")  # the Export button
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
@@ -108,7 +112,7 @@ async def test_export_from_the_keyboard_alone(sample_dir: Path, tmp_path: Path) 
 
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
-        await pilot.press("enter", "down", "down", "enter", "tab")  # JSON again, then the path
+        await pilot.press("tab", "enter", "down", "down", "enter", "tab")  # JSON again, then the path
         await type_path(pilot, target)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")

@@ -8,7 +8,10 @@ app drives them down.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +32,8 @@ from textual.worker import Worker, WorkerState
 from textual.widgets import Footer, Input, Static
 
 from ..config import Config
-from ..exports import export, to_markdown, write_atomically
+from ..autoexport import AutoExporter
+from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
 from ..library import FileReport, Library
 from ..models import DigestDay, Paper, SavedView
@@ -39,7 +43,7 @@ from .annotate import NoteScreen, TagScreen
 from .digests import DigestChoice, DigestsScreen
 from .link import LinkScreen, arxiv_search_url, clipboard_notice, open_in_browser
 from .paper_list import PaperList
-from .screens import ConfirmScreen, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
+from .screens import ConfirmScreen, ExportChoice, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
 from .views import ViewScreen, ViewsPanel
 
@@ -205,6 +209,10 @@ class PaperReaderApp(App[None]):
         self.startup_notices = list(notices)
         self.inbox = InboxWatcher(config.inbox) if config is not None and config.inbox is not None else None
         self.library = Library(data_dir)
+        #: The config's auto-exports, rewritten a moment after each change (in a thread of their own).
+        self.auto_exports = AutoExporter(
+            self.library, config.exports if config is not None else [], notify=self._auto_export_notice, delay=0.2
+        ).attach()
         self.debounce = debounce
         self.poll_interval = poll_interval
         #: Rows of the papers, fetched as the list draws them.
@@ -358,7 +366,16 @@ class PaperReaderApp(App[None]):
         return found
 
     def on_unmount(self) -> None:
+        self.auto_exports.close()  # a change made just before quitting is still exported
         self.library.close()
+
+    def _auto_export_notice(self, message: str) -> None:
+        """An auto-export could not be written (a missing folder, a file edited by hand): say so, keep running."""
+        if threading.current_thread() is threading.main_thread():
+            self.notify(message, severity="warning", markup=False, timeout=10)
+            return
+        with contextlib.suppress(RuntimeError):  # the reader is closing: nobody to tell
+            self.call_from_thread(self.notify, message, severity="warning", markup=False, timeout=10)
 
     # -- loading --------------------------------------------------------------------
 
@@ -1156,26 +1173,55 @@ class PaperReaderApp(App[None]):
             self.copy_to_clipboard(paper.title)
             self.notify(clipboard_notice("title"), markup=False, timeout=6)
 
+    def _export_choices(self) -> tuple[list[ExportChoice], dict[str, Selection]]:
+        """What ``e`` offers: the bookmarks, this list as filtered now, each tag; with their counts."""
+        store = self.library.store
+        listed = tuple(self.query_one(PaperList).ids)
+        described = [f"matching {self.query.strip()!r}"] if self.query.strip() else []
+        described += [self.view] if self.view != "all" else []
+        described += [f"digest {self.digest.isoformat()}"] if self.digest else []
+        heading = "Papers" + (f" ({', '.join(described)})" if described else "")
+        choices = [
+            ExportChoice("bookmarks", "The bookmarks", store.count("bookmarked"), "paperreader-bookmarks"),
+            ExportChoice("list", "This list as filtered now", len(listed), "paperreader-list"),
+        ]
+        selections = {"bookmarks": Selection(), "list": Selection(ids=listed, label=heading)}
+        for tag, count in store.all_tags():
+            choices.append(ExportChoice(f"tag:{tag}", f"Tagged #{tag}", count, f"paperreader-{tag}"))
+            selections[f"tag:{tag}"] = Selection(state="all", tags=(tag,))
+        return choices, selections
+
     @work(exclusive=True, group="export")
     async def action_export(self) -> None:
-        papers = self.library.store.papers("bookmarked")
-        if not papers:
-            self.notify("No bookmarks to export yet (b bookmarks a paper).", markup=False, timeout=3)
+        choices, selections = self._export_choices()
+        if not any(choice.count for choice in choices):
+            self.notify("Nothing to export yet: no bookmarks, and the list is empty.", markup=False, timeout=3)
             return
-        request: ExportRequest | None = await self.push_screen_wait(ExportScreen(len(papers), Path.cwd()))
+        initial = "bookmarks" if choices[0].count else "list"
+        request: ExportRequest | None = await self.push_screen_wait(ExportScreen(choices, Path.cwd(), initial=initial))
         if request is None:
             return
-        if request.path.exists() and not await self.push_screen_wait(
-            ConfirmScreen(f"{request.path} exists. Replace it?")
+        if request.fmt != "notes" and request.path.exists() and not await self.push_screen_wait(
+            ConfirmScreen(f"{printable(str(request.path))} exists. Replace it?")
         ):
             return
-        text = to_markdown(papers, heading="Bookmarked papers") if request.fmt == "md" else export(papers, request.fmt)
         try:
-            write_atomically(request.path, text)
-        except OSError as error:
-            self.notify(f"Cannot write {printable(str(request.path))}: {error.strerror or error}", severity="error", markup=False)
+            # Off the event loop: a notes folder of a thousand papers is a thousand files.
+            result = await asyncio.to_thread(
+                export_selection, self.library, selections[request.choice], request.fmt, request.path
+            )
+        except (OSError, SelectionError, StoreError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            where = getattr(error, "filename", None) or request.path
+            self.notify(f"Cannot export to {printable(str(where))}: {reason}", severity="error", markup=False)
             return
-        self.notify(f"Exported {len(papers)} papers to {printable(str(request.path))}", markup=False)
+        count = len(result.papers)
+        told = f"Exported {count:,} paper{'s' if count != 1 else ''} to {printable(str(request.path))} ({FORMAT_NAMES[request.fmt]})"
+        if result.notes is not None:
+            told += f": {len(result.notes.written)} written, {result.notes.unchanged} unchanged"
+            if result.notes.skipped:
+                told += f", {len(result.notes.skipped)} without the marker line left as they were"
+        self.notify(told, markup=False)
 
     @work(exclusive=True, group="import")
     async def action_import(self) -> None:

@@ -7,6 +7,7 @@ awaits a value instead of reaching into the dialog.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Group
@@ -18,9 +19,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
-from ..exports import FORMATS
+from ..exports import FORMAT_NAMES, FORMATS
 
-__all__ = ["HelpRow", "HelpScreen", "ConfirmScreen", "ExportScreen", "ExportRequest", "ImportScreen"]
+__all__ = ["HelpRow", "HelpScreen", "ConfirmScreen", "ExportScreen", "ExportRequest", "ExportChoice", "ImportScreen"]
 
 
 #: One help row: the keys in force, what they do, the binding id (what ``[keys]`` in the config remaps).
@@ -92,53 +93,80 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class ExportRequest(tuple[str, Path]):
-    """(format, path) chosen in the export dialog."""
+@dataclass(frozen=True, slots=True)
+class ExportChoice:
+    """One thing the export dialog offers: its key, what it is called, how many papers it holds, a file stem."""
 
-    @property
-    def fmt(self) -> str:
-        return self[0]
+    key: str
+    label: str
+    count: int
+    stem: str
 
-    @property
-    def path(self) -> Path:
-        return self[1]
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """What the export dialog was asked: which choice, in which format, to which file (or notes folder)."""
+
+    choice: str
+    fmt: str
+    path: Path
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    """Choose a format and a file for exporting the bookmarks."""
+    """Choose what to export (the bookmarks, this list as filtered now, a tag), a format and a file.
+
+    Each choice shows how many papers it holds, so the user knows before
+    anything is written.  Labels are rich ``Text``: a tag or a query is never
+    read as markup.
+    """
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="export dialog: cancel (tab moves between fields)", id="export.cancel")]
 
-    def __init__(self, count: int, directory: Path) -> None:
+    def __init__(self, choices: Sequence[ExportChoice], directory: Path, *, initial: str | None = None) -> None:
         super().__init__()
-        self._count = count
+        self._choices = {choice.key: choice for choice in choices}
         self._directory = directory
+        self._initial = initial if initial in self._choices else choices[0].key
 
     def compose(self) -> ComposeResult:
+        first = self._choices[self._initial]
         with Vertical(classes="dialog"):
-            yield Label(Text(f"Export {self._count} bookmarked paper{'s' if self._count != 1 else ''}"), classes="question")
+            yield Label(Text("Export"), classes="question")
             yield Select(
-                [("Markdown", "md"), ("CSV", "csv"), ("JSON", "json"), ("BibTeX", "bibtex")],
+                [(Text(f"{choice.label} ({choice.count:,})"), choice.key) for choice in self._choices.values()],
+                value=first.key,
+                allow_blank=False,
+                id="what",
+            )
+            yield Select(
+                [(Text(name), fmt) for fmt, name in FORMAT_NAMES.items()],
                 value="md",
                 allow_blank=False,
                 id="format",
             )
-            yield Input(str(self._directory / "paperreader-bookmarks.md"), id="path")
+            yield Input(str(self._directory / f"{first.stem}.md"), id="path")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")
 
-    def on_select_changed(self, event: Select.Changed) -> None:
+    def _suggest_path(self) -> None:
+        """The file name follows the choice and the format (a notes folder has no suffix)."""
         path_input = self.query_one("#path", Input)
-        path = Path(path_input.value)
-        suffix = FORMATS[str(event.value)][1]
-        path_input.value = str(path.with_suffix(suffix))
+        choice = self._choices[str(self.query_one("#what", Select).value)]
+        suffix = FORMATS[str(self.query_one("#format", Select).value)][1]
+        folder = Path(path_input.value).parent if path_input.value.strip() else self._directory
+        stem = f"{choice.stem}-notes" if not suffix else choice.stem
+        path_input.value = str(folder / f"{stem}{suffix}")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._suggest_path()
 
     def _submit(self) -> None:
         value = self.query_one("#path", Input).value.strip()
         if value:
+            choice = str(self.query_one("#what", Select).value)
             fmt = str(self.query_one("#format", Select).value)
-            self.dismiss(ExportRequest((fmt, Path(value).expanduser())))
+            self.dismiss(ExportRequest(choice, fmt, Path(value).expanduser()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._submit()
