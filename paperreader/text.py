@@ -161,7 +161,7 @@ _KEY_STOPWORDS = frozenset(
     """
     a an the of for and or in on at to by with without via from into onto as is are be can do does
     not no vs versus towards toward using use beyond through under over about its it this that
-    we our your you how what why when which who where all any more less than very new
+    we our your you how what why when which who where any than very
     """.split()
 )
 #: How many significant title words a key holds, and how long each may be.

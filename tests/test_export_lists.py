@@ -158,6 +158,26 @@ def bib_keys(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> 
     return {entry.fields_dict["title"].value.strip("{}"): entry.key for entry in library.entries}
 
 
+@pytest.mark.parametrize(
+    ("title", "year", "key"),
+    [
+        ("Attention Is All You Need", 2017, "attentionAllNeed2017"),
+        ("Über naïve Façades: a Study", 2024, "uberNaiveFacades2024"),  # accents folded to ASCII
+        ("3D Gaussian Splatting for Real-Time Radiance Field Rendering", 2023, "3dGaussianSplatting2023"),
+        ("日本語のタイトル", 2025, "paper2025"),  # no ASCII word at all
+        ("The Of And", None, "theOfAnd"),  # nothing but stopwords: they are the title
+        ("Supercalifragilisticexpialidocious Networks", 2025, "supercalifraNetworks2025"),
+    ],
+)
+def test_key_base(title: str, year: int | None, key: str) -> None:
+    from paperreader.text import cite_key_base, cite_key_suffix, valid_cite_key
+
+    assert cite_key_base(title, year) == key and valid_cite_key(key)
+    assert [cite_key_suffix(n) for n in (0, 1, 2, 26, 27, 28, 52, 53, 702, 703)] == [
+        "", "a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa",
+    ]
+
+
 def test_keys_are_chosen_once_and_kept(capsys: pytest.CaptureFixture[str], lib_dir: Path, tmp_path: Path) -> None:
     first = bib_keys(capsys, lib_dir, "--all")
     assert first[SPARSE] == "sparseMixturesExperts2025" and first[REWARD] == "rewardModelsDisagree2024"
