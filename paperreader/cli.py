@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export, kept from then on (see 'key'). --auto rewrites the auto-exports of the config file.",
     )
     p.add_argument(
-        "--format", choices=("md", "csv", "json", "bibtex", "ris", "csljson", "notes"), default="md",
+        "--format", choices=("md", "csv", "json", "bibtex", "ris", "csljson", "notes"),
         help="default: md; notes: one Markdown file per paper in the folder -o DIR (Obsidian, Logseq)",
     )
     states = p.add_mutually_exclusive_group()
@@ -791,10 +791,19 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     criteria = bool(tags or args.view or args.query or args.digest or args.since)
     selection = Selection(
         state=args.state or ("all" if criteria else "bookmarked"),
+        given = [name for name, value in (
+            ("--format", args.format), ("--tag", args.tag), ("--view", args.view), ("--query", args.query),
+            ("--digest", args.digest), ("--since", args.since), ("--new", args.new), ("-o", args.output),
+            ("--all/--unread/--read/--bookmarked", args.state),
+        ) if value]
+        if given:
+            _error(f"--auto rewrites the auto-exports as the config file sets them; it takes no {', '.join(given)}")
+            return 2
         tags=tuple(tags),
         view=args.view,
         query=args.query,
         digest=args.digest,
+    args.format = args.format or "md"
         since=args.since,
     )
     try:

@@ -105,6 +105,7 @@ def test_since_is_bookmarked_or_tagged_since(capsys: pytest.CaptureFixture[str],
         (("--new",), 2, "--new needs -o FILE"),
         (("--format", "notes"), 2, "--format notes needs -o DIR"),
         (("--force",), 2, "--force goes with --auto"),
+        (("--auto", "--tag", "rl", "-o", "x.bib"), 2, "--auto rewrites the auto-exports as the config file sets them; it takes no --tag, -o"),
     ],
 )
 def test_bad_selections_are_one_line_and_change_nothing(
