@@ -773,10 +773,19 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     from .exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 
     if args.auto:
+        given = [name for name, value in (
+            ("--format", args.format), ("--tag", args.tag), ("--view", args.view), ("--query", args.query),
+            ("--digest", args.digest), ("--since", args.since), ("--new", args.new), ("-o", args.output),
+            ("--all/--unread/--read/--bookmarked", args.state),
+        ) if value]
+        if given:
+            _error(f"--auto rewrites the auto-exports as the config file sets them; it takes no {', '.join(given)}")
+            return 2
         return _auto_export(library, args)
     if args.force:
         _error("--force goes with --auto (replacing auto-exports edited by hand)")
         return 2
+    args.format = args.format or "md"
     output = None if args.output is None or str(args.output) == "-" else args.output
     if output is None and (args.format == "notes" or args.new):
         _error(f"{'--format notes' if args.format == 'notes' else '--new'} needs -o {'DIR' if args.format == 'notes' else 'FILE'}")
@@ -791,19 +800,10 @@ def cmd_export(library: Library, args: argparse.Namespace) -> int:
     criteria = bool(tags or args.view or args.query or args.digest or args.since)
     selection = Selection(
         state=args.state or ("all" if criteria else "bookmarked"),
-        given = [name for name, value in (
-            ("--format", args.format), ("--tag", args.tag), ("--view", args.view), ("--query", args.query),
-            ("--digest", args.digest), ("--since", args.since), ("--new", args.new), ("-o", args.output),
-            ("--all/--unread/--read/--bookmarked", args.state),
-        ) if value]
-        if given:
-            _error(f"--auto rewrites the auto-exports as the config file sets them; it takes no {', '.join(given)}")
-            return 2
         tags=tuple(tags),
         view=args.view,
         query=args.query,
         digest=args.digest,
-    args.format = args.format or "md"
         since=args.since,
     )
     try:
