@@ -658,7 +658,10 @@ def export_selection(
     papers = select_papers(library, selection)
     store = library.store
     target = export_target(output) if output is not None else None
-    with store.transaction():
+    # A library that cannot be written now (a read-only mount, a full disk) still
+    # exports: with the keys it has (a paper without one is cited by its id), recording nothing.
+    keep = store.refusal() is None
+    with store.transaction() if keep else contextlib.nullcontext():
         already = 0
         if new_only and target is not None:
             before = store.exported_to(target)
@@ -666,7 +669,8 @@ def export_selection(
             papers = [paper for paper in papers if paper.id not in before]
             if not papers:
                 return ExportResult([], already=already)
-        keys = store.ensure_keys([paper.id for paper in papers])
+        ids = [paper.id for paper in papers]
+        keys = store.ensure_keys(ids) if keep else store.keys(ids)
         papers = [dataclasses.replace(paper, key=keys.get(paper.id)) for paper in papers]
         result = ExportResult(papers, already=already)
         if fmt == "notes":
@@ -676,7 +680,7 @@ def export_selection(
             result.text = export(papers, fmt, heading=selection.describe())
             if output is not None:
                 write_atomically(output, result.text)
-        if target is not None and record:
+        if target is not None and record and keep:
             store.record_export(target, [paper.id for paper in papers])
     return result
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import gc
 import io
 import json
 import os
 import shutil
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +133,24 @@ SORTS: dict[str, tuple[str, bool] | None] = {
     "upvotes": ("upvotes", True),
     "title": ("title_key", False),
 }
+
+
+def _writer(ix: index.Index, **kwargs: Any) -> Any:
+    """``ix.writer()``, without leaving the index locked when opening the writer fails.
+
+    Whoosh locks the index first, then creates the new segment's files; when
+    that fails (a full disk) the half-made writer holds the lock until the
+    garbage collector happens to free it, and the next write in this process
+    (a reader catching up once space is freed) waits for it in vain and fails
+    with ``LockError``.  Its frames are cleared and collected at once instead,
+    which releases the lock.
+    """
+    try:
+        return ix.writer(**kwargs)
+    except BaseException as error:
+        traceback.clear_frames(error.__traceback__)
+        gc.collect()
+        raise
 
 
 class IndexUnavailable(Exception):
@@ -631,7 +651,7 @@ class SearchIndex:
                 # search reads several segments at no great cost).
                 writer = _QuietMpWriter(ix, procs=self.procs, multisegment=True, limitmb=_BUILD_MB)
             else:
-                writer = ix.writer(limitmb=_BUILD_MB)
+                writer = _writer(ix, limitmb=_BUILD_MB)
             for paper in store.iter_papers():
                 writer.add_document(**_document(paper))
                 count += 1
@@ -742,7 +762,7 @@ class SearchIndex:
         self, papers: list[Paper], store_uuid: str, rev: int, progress: Callable[[int, int], None] | None = None
     ) -> None:
         ix = self._open()
-        writer = ix.writer(limitmb=256, timeout=30.0)
+        writer = _writer(ix, limitmb=256, timeout=30.0)
         try:
             for count, paper in enumerate(papers, 1):
                 writer.update_document(**_document(paper))

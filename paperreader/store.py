@@ -448,6 +448,17 @@ class Store:
                 reason=self.read_only,
             )
 
+    def refusal(self) -> str | None:
+        """Why a write would be refused now (``DISK_FULL``, ``READ_ONLY``...), or None.
+
+        For writes made only by the way (an export keeping its citation keys):
+        they are skipped where they would fail, so what the user asked for
+        (the export) still happens.
+        """
+        with self._lock:
+            self._reopen_writable()
+            return self.read_only or fs_refusal(self.path)
+
     def _reopen_writable(self) -> None:
         """A library opened read-only because the disk was full: writable again once space is free."""
         if self.read_only != DISK_FULL or fs_refusal(self.path) is not None:
