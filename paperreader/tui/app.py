@@ -141,7 +141,7 @@ class ReaderScreen(Screen[None]):
         Binding("D", "app.digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
         Binding("m", "app.more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
         Binding("plus", "app.more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
-        Binding("e", "app.export", "Export", tooltip="export the bookmarks (Markdown, CSV, JSON, BibTeX)", id="export"),
+        Binding("e", "app.export", "Export", tooltip="export the bookmarks, this list or a tag, in any format", id="export"),
         Binding("o", "app.open_browser", "Browser", show=False, tooltip="search the paper's title on arXiv in the browser", id="open_browser"),
         Binding("c", "app.copy_title", "Copy title", show=False, tooltip="copy the title to the clipboard", id="copy_title"),
         Binding("i", "app.import", "Import", show=False, tooltip="import a digest file or folder", id="import"),
