@@ -50,7 +50,7 @@ _DISK_FROM = 4_000
 #: The fields whose lengths and frequent terms the side files hold.
 _SIDE_FIELDS = ("title", "abstract", "note", "tag")
 #: Bumped when the side files' layout changes (older ones are rewritten).
-_SIDE_VERSION = 1
+_SIDE_VERSION = 2
 
 
 class Unsupported(Exception):
@@ -85,6 +85,7 @@ class _LazyPhrases:
         self.checked = np.zeros(size, dtype=bool)
         self.holds: dict[int, np.ndarray] = {}  # id(phrase node) -> mask
         self.candidates = np.zeros(size, dtype=bool)  # of any phrase
+        self.node_candidates: dict[int, np.ndarray] = {}  # id(phrase node) -> its own candidates
         self.nodes: list[wq.Phrase] = []
 
 
@@ -100,7 +101,18 @@ _POSITION_BITS = 24
 
 
 def _position_keys(docnums: np.ndarray, values: list[bytes]) -> np.ndarray:
-    """Whoosh's encoded positions (one value per posting) as sorted docnum << 24 | position keys.
+    """Whoosh's encoded positions (one value per posting) as sorted docnum << 24 | position keys."""
+    places, counts = _flat_positions(values)
+    return _keys(docnums, places, counts)
+
+
+def _keys(docnums: np.ndarray, places: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Positions (all postings' in a row, ``counts`` each) as docnum << 24 | position keys."""
+    return (np.repeat(docnums.astype(np.int64), counts) << _POSITION_BITS) | places.astype(np.int64)
+
+
+def _flat_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Every posting's positions in a row, and how many each posting has.
 
     A value is a 4-byte count and a pickled list of position deltas
     (``whoosh.formats.Positions``); the deltas of all postings are summed at
@@ -115,14 +127,13 @@ def _position_keys(docnums: np.ndarray, values: list[bytes]) -> np.ndarray:
         flat.extend(codes)
         counts[number] = len(codes)
     if not flat:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), counts
     deltas = np.asarray(flat, dtype=np.int64)
     total = np.cumsum(deltas)
     first = np.cumsum(counts) - counts  # where each posting's deltas start
     present = counts > 0
     base = np.repeat(total[first[present]] - deltas[first[present]], counts[present])
-    places = total - base
-    return (np.repeat(docnums[present].astype(np.int64), counts[present]) << _POSITION_BITS) | places
+    return total - base, counts
 
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -154,6 +165,11 @@ class _Side:
         self.lengths = np.load(_side_name(folder, segment_id, "lengths.npy"), mmap_mode="r")
         self.fields: list[str] = meta["fields"]
         self.ids = np.load(_side_name(folder, segment_id, "ids.npy"), mmap_mode="r")
+        #: Every position of the frequent terms, posting after posting (a posting has as many as its frequency).
+        self.positions = (
+            np.load(_side_name(folder, segment_id, "positions.npy"), mmap_mode="r") if meta.get("positions") else None
+        )
+        self.position_starts: dict[str, dict[str, int]] = meta.get("position_starts", {})
 
 
 def _decode_leaf(leaf: Any, fieldname: str, btext: bytes, *, values: list[bytes] | None = None,
@@ -205,7 +221,17 @@ def _leaf_lengths(leaf: Any, fieldname: str) -> np.ndarray:
     return np.fromiter(column, dtype=np.uint8, count=count)
 
 
-def write_sidecars(folder: Path, searcher: Any) -> int:
+def segment_ids(searcher: Any) -> list[str]:
+    """The ids of the searcher's segments (for writing their side files in parallel)."""
+    found = []
+    for leaf, _base in searcher.reader().leaf_readers():
+        segment = getattr(leaf, "segment", lambda: None)()
+        if segment is not None:
+            found.append(segment.segment_id())
+    return found
+
+
+def write_sidecars(folder: Path, searcher: Any, only: str | None = None) -> int:
     """Write the side files of every segment of ``folder`` that has none; returns how many were written.
 
     Derived data, like the index: the decoded postings of each frequent term
@@ -219,6 +245,8 @@ def write_sidecars(folder: Path, searcher: Any) -> int:
         if segment is None:  # an empty index
             continue
         segment_id = segment.segment_id()
+        if only is not None and segment_id != only:
+            continue
         count = leaf.doc_count_all()
         try:
             _Side(folder, segment_id, count)
@@ -227,17 +255,30 @@ def write_sidecars(folder: Path, searcher: Any) -> int:
             pass
         docnums: list[np.ndarray] = []
         weights: list[np.ndarray] = []
+        positions: list[np.ndarray] = []
         terms: dict[str, dict[str, tuple[int, int]]] = {}
-        offset = 0
+        position_starts: dict[str, dict[str, int]] = {}
+        offset = position_offset = 0
+        with_positions = True
         fields = [name for name in _SIDE_FIELDS if name in leaf.schema]
         for fieldname in fields:
             frequent = [btext for btext, info in leaf.iter_field(fieldname) if info.doc_frequency() >= _DISK_FROM]
+            phrased = leaf.schema[fieldname].format.supports("positions")
             for btext in frequent:
-                ids, tfs = _decode_leaf(leaf, fieldname, btext)
+                values: list[bytes] | None = [] if phrased else None
+                ids, tfs = _decode_leaf(leaf, fieldname, btext, values=values)
+                term = btext.decode("utf-8")
                 docnums.append(ids.astype(np.int32))
                 weights.append(tfs.astype(np.float32))
-                terms.setdefault(fieldname, {})[btext.decode("utf-8")] = (offset, offset + len(ids))
+                terms.setdefault(fieldname, {})[term] = (offset, offset + len(ids))
                 offset += len(ids)
+                if values is not None:
+                    # Positions too, so a phrase of common words is checked without Whoosh's blocks.
+                    places, counts = _flat_positions(values)
+                    with_positions = with_positions and np.array_equal(counts, tfs.astype(np.int64))
+                    positions.append(places)
+                    position_starts.setdefault(fieldname, {})[term] = position_offset
+                    position_offset += len(places)
         lengths = np.stack([_leaf_lengths(leaf, name) for name in fields]) if fields else np.zeros((0, count), np.uint8)
         ids_column = list(leaf.column_reader("id", translate=False)) if "id" in leaf.schema else []
         arrays = {
@@ -246,12 +287,23 @@ def write_sidecars(folder: Path, searcher: Any) -> int:
             "lengths.npy": lengths,
             "ids.npy": np.array(ids_column, dtype="S16") if ids_column else np.zeros(count, dtype="S16"),
         }
+        flat = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+        with_positions = with_positions and (not len(flat) or int(flat.max()) < 2**32)
+        if with_positions:
+            arrays["positions.npy"] = flat.astype(np.uint16 if not len(flat) or flat.max() < 2**16 else np.uint32)
         for part, array in arrays.items():
             target = _side_name(folder, segment_id, part)
             with open(str(target) + ".tmp", "wb") as handle:
                 np.save(handle, array)
             os.replace(str(target) + ".tmp", target)
-        meta = {"version": _SIDE_VERSION, "doc_count_all": count, "fields": fields, "terms": terms}
+        meta = {
+            "version": _SIDE_VERSION,
+            "doc_count_all": count,
+            "fields": fields,
+            "terms": terms,
+            "positions": with_positions,
+            "position_starts": position_starts if with_positions else {},
+        }
         target = _side_name(folder, segment_id, "meta.json")
         Path(str(target) + ".tmp").write_text(json.dumps(meta), "utf-8")
         os.replace(str(target) + ".tmp", target)
@@ -326,16 +378,25 @@ class ArrayEngine:
         weights: list[np.ndarray] = []
         values: list[bytes] | None = [] if positions else None
         term = btext.decode("utf-8", "replace")
+        keys: list[np.ndarray] = []
         for (leaf, base), side in zip(self._leaves, self._sides):
-            span = side.terms.get(fieldname, {}).get(term) if side is not None and values is None else None
-            if span is not None:
+            span = side.terms.get(fieldname, {}).get(term) if side is not None else None
+            at = side.position_starts.get(fieldname, {}).get(term) if side is not None and values is not None else None
+            if span is not None and (values is None or (side.positions is not None and at is not None)):  # type: ignore[union-attr]
                 start, end = span
                 ids.append(np.asarray(side.docnums[start:end], dtype=np.int32) + np.int32(base))  # type: ignore[union-attr]
                 weights.append(np.asarray(side.weights[start:end], dtype=np.float32))  # type: ignore[union-attr]
+                if values is not None:
+                    counts = weights[-1].astype(np.int64)
+                    places = np.asarray(side.positions[at : at + int(counts.sum())])  # type: ignore[union-attr,index,operator]
+                    keys.append(_keys(ids[-1], places, counts))
                 continue
             if (fieldname, btext) not in leaf:
                 continue
-            leaf_ids, leaf_weights = _decode_leaf(leaf, fieldname, btext, values=values, cancel=cancel)
+            leaf_values: list[bytes] | None = [] if values is not None else None
+            leaf_ids, leaf_weights = _decode_leaf(leaf, fieldname, btext, values=leaf_values, cancel=cancel)
+            if leaf_values is not None:
+                keys.append(_position_keys(leaf_ids + base, leaf_values))
             ids.append((leaf_ids + base).astype(np.int32))
             weights.append(leaf_weights.astype(np.float32))  # frequencies: whole numbers, exact in float32
         # Kept compact (8 bytes a posting): the reader holds many lists for a session.
@@ -344,7 +405,7 @@ class ArrayEngine:
             np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32),
         )
         if values is not None:
-            found.positions = _position_keys(found.docnums, values)
+            found.positions = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
         with self._lock:
             previous = self._postings.pop(key, None)
             if previous is not None:
@@ -471,9 +532,22 @@ class ArrayEngine:
                     except ValueError:
                         continue
                     cached = self._postings.get((phrase.fieldname, btext))
-                    if (phrase.fieldname, btext) in reader and (cached is None or cached.positions is None):
+                    if (phrase.fieldname, btext) not in reader or (cached is not None and cached.positions is not None):
+                        continue
+                    if not self._positions_on_disk(phrase.fieldname, btext):
                         return True
         return False
+
+    def _positions_on_disk(self, fieldname: str, btext: bytes) -> bool:
+        """True if every segment holding the term has its positions in its side files (cheap to read)."""
+        term = btext.decode("utf-8", "replace")
+        for (leaf, _base), side in zip(self._leaves, self._sides):
+            if (fieldname, btext) not in leaf:
+                continue
+            if side is None or side.positions is None or term not in side.position_starts.get(fieldname, {}):
+                if leaf.doc_frequency(fieldname, btext) >= _DISK_FROM:
+                    return False  # a common word without side files: ~0.1 s to decode its blocks
+        return True
 
     def _run_lazy(
         self, query: wq.Query, allowed: np.ndarray | None, limit: int, cancel: threading.Event | None
@@ -491,7 +565,7 @@ class ArrayEngine:
         self._local.lazy = lazy
         try:
             batch = max(2 * limit, 64)
-            for _round in range(20):
+            for _round in range(12):
                 mask, scores = self._node(query, cancel)
                 mask = mask & self.live
                 if allowed is not None:
@@ -514,6 +588,7 @@ class ArrayEngine:
                 order = np.flatnonzero(unsure)
                 pick = order[np.argsort(-scores[order], kind="stable")[:batch]]
                 self._check(lazy, np.sort(pick), cancel)
+                batch *= 2  # a rare phrase: fewer rounds (each scores the whole query again)
         finally:
             self._local.lazy = None
         mask, scores = self._node(query, cancel)  # many rounds: check every candidate at once
@@ -526,9 +601,13 @@ class ArrayEngine:
             words = [field.to_bytes(word) for word in node.words]
             decode = field.format.decode_positions
             holds = lazy.holds.setdefault(id(node), np.zeros(self.size, dtype=bool))
+            own = lazy.node_candidates.get(id(node))
+            if own is None:  # a word of it is not in this field at all
+                continue
+            mine = docnums[own[docnums]]  # papers with every word in this field
             for leaf, base in self._leaves:
                 count = leaf.doc_count_all()
-                local = docnums[(docnums >= base) & (docnums < base + count)] - base
+                local = mine[(mine >= base) & (mine < base + count)] - base
                 if not len(local) or any((node.fieldname, word) not in leaf for word in words):
                     continue
                 fmt = leaf.schema[node.fieldname].format
@@ -679,6 +758,7 @@ class ArrayEngine:
         mask[candidates] = True
         mask &= self.live
         lazy.candidates |= mask
+        lazy.node_candidates[id(node)] = mask.copy()
         holds = lazy.holds.get(id(node))
         if holds is not None:
             mask &= ~lazy.checked | holds

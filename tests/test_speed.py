@@ -236,3 +236,30 @@ def test_binary_detection_counts_the_same_control_characters_as_before() -> None
         char = chr(code)
         before = (char < " " and char not in "\t\n\r\f") or "\x7f" <= char <= "\x9f"
         assert bool(_CONTROL_CHARS.match(char)) == before, hex(code)
+
+
+def _side_segments(folder: Path) -> set[str]:
+    return {path.name.split(".")[0] for path in folder.glob("*.prside_meta.json")}
+
+
+def test_every_segment_has_side_files_and_retired_segments_lose_them(tmp_path: Path) -> None:
+    """Side files are written after every index write, and Whoosh deletes them with the segment a merge retires."""
+    from paperreader.index import _write_sidecars
+
+    files = generate(tmp_path / "digests", 700, seed=3)
+    with Library(tmp_path / "data") as library:
+        for start in range(0, len(files), 1):
+            library.import_paths(files[start : start + 1])
+            searcher = library.index()._current_searcher()
+            current = {leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()}
+            assert _side_segments(tmp_path / "data" / INDEX_NAME) == current
+        assert len(current) >= 2
+        for side in (tmp_path / "data" / INDEX_NAME).glob("*.prside_*"):
+            side.unlink()
+        _write_sidecars(tmp_path / "data" / INDEX_NAME, procs=2)  # one process per segment
+        assert _side_segments(tmp_path / "data" / INDEX_NAME) == current
+        library.index()._engine = None
+        index = library.index()
+        engine = index._engine_for(index._current_searcher())
+        assert all(side is not None for side in engine._sides)
+        assert library.search("model", limit=3).total > 0
