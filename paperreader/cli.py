@@ -433,7 +433,10 @@ def cmd_import(library: Library, args: argparse.Namespace) -> int:
                     report_file(report)
     except ImportInterrupted as stop:
         # Ctrl+C: each file is stored whole or not at all, so one line says how far it got.
-        print(f"interrupted: {stop.imported} of {_n(stop.total, 'file')} imported; run the same command again to finish", file=sys.stderr)
+        done = f"{stop.imported} of {_n(stop.total, 'file')} imported"
+        if stop.indexing:  # every file is stored: what is unfinished is the search index
+            done += ", the search index not yet"
+        print(f"interrupted: {done}; run the same command again to finish", file=sys.stderr)
         return 130
     refused = next((r for r in reports if r.refused), None)
     if refused is not None:
@@ -689,6 +692,8 @@ def cmd_tag(library: Library, args: argparse.Namespace) -> int:
         if args.json:
             json.dump(dict(tags), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
+        elif not tags:
+            print("No tags yet: paperreader tag add TAG ID… (or t in the reader).")
         else:
             for tag, count in tags:
                 print(f"{count:>6}  {tag}")

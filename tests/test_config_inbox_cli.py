@@ -141,6 +141,8 @@ def ids(capsys: pytest.CaptureFixture[str], data: str, *args: str) -> list[str]:
 
 
 def test_tag_commands_and_list_tag(data: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--data-dir", data, "tag", "list")
+    assert status == 0 and out.startswith("No tags yet")  # not a blank answer
     everything = ids(capsys, data)
     first, second = everything[:2]
     status, out, _ = run(capsys, "--data-dir", data, "tag", "add", "RL,#Agents", first, second[:6])

@@ -34,6 +34,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 LINE = "interrupted: {} of {} files imported; run the same command again to finish"
+INDEXING_LINE = "interrupted: {} of {} files imported, the search index not yet; run the same command again to finish"
 
 
 def _stored_files(data: Path) -> int:
@@ -119,7 +120,7 @@ def test_ctrl_c_while_indexing_with_worker_processes(tmp_path: Path) -> None:
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
     # One line: no worker's traceback, no KeyboardInterrupt.
-    assert err.splitlines() == [LINE.format(30, 30)], err
+    assert err.splitlines() == [INDEXING_LINE.format(30, 30)], err
     # The workers are gone and the half-built index with them.
     for worker in workers:
         deadline = time.monotonic() + 10
