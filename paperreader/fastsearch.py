@@ -5,7 +5,8 @@ scoring statistics are used as they are.  What changes is how a query is run.
 Whoosh walks every matching document through a tree of Python matcher objects
 (``model`` matches 93% of the papers: ~100,000 steps, 0.3-0.7 s at 100,000
 papers).  Here each term's posting list is read from Whoosh's posting blocks
-in bulk, once, and kept decoded (a small LRU); a query is then a few numpy
+in bulk, once, and kept decoded (an LRU in memory, and for frequent terms
+side files written beside each segment with the index); a query is then a few numpy
 operations on arrays of one slot per document: the BM25F formula Whoosh uses
 (``whoosh.scoring.bm25`` with its idf and average field lengths), AND/OR/NOT
 as boolean masks, a view as a mask, and the top N by ``argpartition``.  The
@@ -25,19 +26,18 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from pickle import loads
+from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["ArrayEngine", "Cancelled", "Unsupported", "Ranked", "write_sidecars"]
+__all__ = ["ArrayEngine", "Cancelled", "Unsupported", "Ranked", "segment_ids", "write_sidecars"]
 
 #: Decoded posting lists kept in memory, in postings (8 bytes each; a position 8 more).
 _CACHE_POSTINGS = 8_000_000
@@ -449,10 +449,6 @@ class ArrayEngine:
         mask[docnums[at[keys[at] == wanted]]] = True
         return mask
 
-    def cached_terms(self) -> int:
-        """How many posting lists are held decoded (for tests and the benchmark)."""
-        return len(self._postings)
-
     # -- evaluating a parsed query ---------------------------------------------
 
     def run(
@@ -807,12 +803,3 @@ class ArrayEngine:
         if node.boost != 1.0:
             dense *= node.boost
         return mask, dense
-
-
-def allowed_mask(size: int, docnums: Callable[[], Sequence[int]]) -> np.ndarray:
-    """A view's documents as a mask over the index (``docnums`` gives their numbers)."""
-    mask = np.zeros(size, dtype=bool)
-    numbers = np.fromiter(docnums(), dtype=np.int64)
-    if len(numbers):
-        mask[numbers] = True
-    return mask

@@ -8,7 +8,6 @@ on a synthetic library (``benchmarks/synth.py``) and a fixed set of queries.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from whoosh.query import Or
