@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
+from .journal import Reverted
 from .library import FileReport, ImportInterrupted, Library, LibraryError
 from .models import Paper, SavedView
 from .paths import DB_NAME, ENV_VAR, resolve_data_dir
@@ -304,6 +305,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=_positive, default=14, metavar="N", help="the N newest digests (default 14)")
     p.add_argument("--all", action="store_true", help="every digest")
     p.add_argument("--no-topics", action="store_true", help="skip the key terms (faster: no search index)")
+
+    command(
+        "undo",
+        "take back the newest change made on this device, by the reader or a command",
+        "paperreader mark read 3f2a && paperreader undo",
+        "Undo the newest action made on this device (read, bookmarks, tags, a note, a saved view, a "
+        "restored backup, a forget), whether the reader or a command made it; it survives restarts. "
+        "Field-exact: a field changed since (by the reader, a command, another device) is left as it "
+        "is, and the line says so. An import is taken back with 'forget'.",
+    )
+    command(
+        "redo",
+        "take back the last undo (until a new change is made)",
+        "paperreader undo && paperreader redo",
+        "Redo the newest undo of this device, field-exact like undo; a change made since the undo "
+        "ends what can be redone.",
+    )
     return parser
 
 
@@ -1081,7 +1099,26 @@ def _stdout_console():  # type: ignore[no-untyped-def]
     )
 
 
+def _reverted(outcome: Reverted) -> int:
+    """One line for an undo or a redo; exit 1 when there was nothing to take back."""
+    if outcome.target is None:
+        _error(outcome.message().rstrip(".").lower())
+        return 1
+    print(printable(outcome.message()))
+    return 0
+
+
+def cmd_undo(library: Library, args: argparse.Namespace) -> int:
+    return _reverted(library.store.journal.undo())
+
+
+def cmd_redo(library: Library, args: argparse.Namespace) -> int:
+    return _reverted(library.store.journal.redo())
+
+
 COMMANDS = {
+    "undo": cmd_undo,
+    "redo": cmd_redo,
     "import": cmd_import,
     "search": cmd_search,
     "list": cmd_list,

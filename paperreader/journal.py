@@ -50,7 +50,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the store imports this module
     from .store import Store
@@ -222,14 +222,17 @@ def record(
     target: int | None = None,
     source: int | None = None,
     stamp: str,
+    empty: bool = False,
 ) -> int | None:
     """Record one action and its changes (inside the transaction that made them).
 
     Returns the action's number, or None when nothing changed: an action that
-    changed nothing is not worth an entry (nor an undo).  One ``executemany``
-    for the changes, so marking 100,000 papers read stays one fast statement.
+    changed nothing is not worth an entry (nor an undo) unless ``empty`` asks
+    for one (an undo that found every field changed since still takes its
+    action off the undo list).  One ``executemany`` for the changes, so
+    marking 100,000 papers read stays one fast statement.
     """
-    if not changes:
+    if not changes and not empty:
         return None
     papers = len({change[0] for change in changes if change[0]})
     cursor = db.execute(
@@ -345,3 +348,316 @@ class Journal:
                     "SELECT paper, field, old, new FROM changes WHERE action = ? ORDER BY rowid", (number,)
                 )
             ]
+
+    # -- undo and redo ------------------------------------------------------------------
+
+    def _local(self, where: str, params: Sequence[object] = ()) -> Action | None:
+        """The newest action made on this device (not received from another) matching ``where``."""
+        row = self._db.execute(
+            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE seq IS NULL AND {where} ORDER BY id DESC LIMIT 1", params
+        ).fetchone()
+        return Action(*row) if row else None
+
+    def undoable(self) -> Action | None:
+        """What ``undo`` would take back: this device's newest action not undone yet.
+
+        Imports are left out (``forget`` takes one back): the inbox imports
+        while the user reads, and ``u`` must not take that for the last thing
+        they did.  Undos are left out too (``redo`` takes those back).
+        """
+        with self.store._lock:
+            return self._local("kind NOT IN ('import', 'undo') AND reverted IS NULL")
+
+    def redoable(self) -> Action | None:
+        """The undo ``redo`` would take back: the newest one not redone, if no new action came after it."""
+        with self.store._lock:
+            last_undo = self._local("kind = 'undo' AND reverted IS NULL")
+            if last_undo is None:
+                return None
+            newer = self._local("kind NOT IN ('import', 'undo', 'redo') AND id > ?", (last_undo.number,))
+        return None if newer is not None else last_undo
+
+    def undo(self) -> Reverted:
+        """Take back this device's newest action, field by field; itself an action (redo takes it back)."""
+        with self.store.transaction():
+            target = self.undoable()
+            if target is None:
+                return Reverted("undo", None, None, [], 0, 0)
+            return self._revert(target, "undo", "undo: " + target.label)
+
+    def redo(self) -> Reverted:
+        """Take back the newest undo (while no new action was made since)."""
+        with self.store.transaction():
+            target = self.redoable()
+            if target is None:
+                return Reverted("redo", None, None, [], 0, 0)
+            return self._revert(target, "redo", target.label.removeprefix("undo: "))
+
+    def _revert(self, target: Action, kind: str, label: str) -> Reverted:
+        """Put back the old value of each field ``target`` changed, where it still holds the new one.
+
+        A field someone changed since (this reader, the CLI, another device)
+        is left as it is and counted: undo is field-exact, it never takes
+        back more than the action did.
+        """
+        stamp = _now()
+        changes = self.changes(target.number)
+        values = current_values(self._db, [(paper, field) for paper, field, _, _ in changes])
+        writes: list[Change] = []
+        papers_kept: set[str] = set()
+        views_kept: set[str] = set()
+        for paper, field, old, new in changes:
+            here = values.get((paper, field))
+            if _same(field, here, new):
+                writes.append((paper, field, row_value(self._db, paper, field) if here == _PRESENT else here, old))
+            elif paper:  # changed since (even if back to what it was before): not this undo's to touch
+                papers_kept.add(paper)
+            else:
+                views_kept.add(field)
+        reindex = write_values(self._db, [(paper, field, old) for paper, field, _, old in writes], stamp)
+        self.store._bump(sorted(reindex))
+        number = record(
+            self._db, self.store._meta("device") or "", kind, label, writes, target=target.number, stamp=stamp, empty=True
+        )
+        self._db.execute("UPDATE actions SET reverted = ? WHERE id = ?", (number, target.number))
+        return Reverted(kind, target, self.action(number or 0), writes, len(papers_kept), len(views_kept))
+
+
+@dataclass(frozen=True, slots=True)
+class Reverted:
+    """What an undo or a redo did, for the reader and the CLI to show."""
+
+    kind: str
+    #: The action taken back (None: there was nothing to take back).
+    target: Action | None
+    #: The new action that records it.
+    action: Action | None
+    #: ``(paper, field, value before, value now)`` of every field written.
+    writes: list[Change]
+    #: Papers (and saved views) left as they are: someone changed them since.
+    papers_kept: int
+    views_kept: int
+
+    @property
+    def reindex(self) -> bool:
+        """Tags or a note changed: the search index must catch up."""
+        return any(field == NOTE or field.startswith(TAG) for _, field, _, _ in self.writes)
+
+    def message(self) -> str:
+        """ "Undone: marked read (1 paper changed since, left as it is)"."""
+        if self.target is None:
+            return f"Nothing to {self.kind}."
+        what = self.target.label.removeprefix("undo: ") if self.kind == "redo" else self.target.label
+        done = "Undone" if self.kind == "undo" else "Redone"
+        kept = []
+        if self.papers_kept:
+            kept.append(f"{self.papers_kept:,} paper{'s' if self.papers_kept != 1 else ''}")
+        if self.views_kept:
+            kept.append(f"{self.views_kept:,} saved view{'s' if self.views_kept != 1 else ''}")
+        if not kept:
+            return f"{done}: {what}"
+        they = "it is" if self.papers_kept + self.views_kept == 1 else "they are"
+        if not self.writes:
+            return f"Nothing {done.lower()}: {what} ({' and '.join(kept)} changed since, left as {they})"
+        return f"{done}: {what} ({' and '.join(kept)} changed since, left as {they})"
+
+
+# -- reading and writing fields --------------------------------------------------------------
+
+#: The value a present paper (or file) reads as, for comparisons of presence only.
+_PRESENT = "\0present"
+
+
+def _now() -> str:
+    from .store import now
+
+    return now()
+
+
+def _same(field: str, here: str | None, value: str | None) -> bool:
+    """Does a field hold this value?  Papers and files compare by presence (their rows are records)."""
+    if field == PAPER or field.startswith(SOURCE):
+        return (here is None) == (value is None)
+    return here == value
+
+
+def current_values(db: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The value each ``(paper, field)`` holds now (None: the paper or the view does not exist)."""
+    keys = list(dict.fromkeys(keys))
+    papers = unique(paper for paper, field in keys if paper)
+    rows: dict[str, tuple[int, int, str]] = {}
+    tags: set[tuple[str, str]] = set()
+    for chunk in chunks(papers):
+        marks = ",".join("?" * len(chunk))
+        for pid, read, bookmarked, note in db.execute(
+            f"SELECT id, read, bookmarked, note FROM papers WHERE id IN ({marks})", tuple(chunk)
+        ):
+            rows[pid] = (read, bookmarked, note)
+        if any(field.startswith(TAG) for _, field in keys):
+            tags.update(
+                (pid, tag) for pid, tag in db.execute(f"SELECT paper_id, tag FROM tags WHERE paper_id IN ({marks})", tuple(chunk))
+            )
+    views = {
+        name: view_value(query, state, digest)
+        for name, query, state, digest in db.execute("SELECT name, query, state, digest FROM views")
+    } if any(field.startswith(VIEW) for _, field in keys) else {}
+    found: dict[tuple[str, str], str | None] = {}
+    for paper, field in keys:
+        row = rows.get(paper)
+        value: str | None = None
+        if field.startswith(VIEW):
+            value = views.get(field[len(VIEW):])
+        elif field == PAPER:
+            value = _PRESENT if row is not None else None
+        elif field.startswith(DIGEST):
+            hit = db.execute(
+                "SELECT coalesce(source_id, '') FROM appearances WHERE paper_id = ? AND digest = ?",
+                (paper, field[len(DIGEST):]),
+            ).fetchone()
+            value = None if hit is None else str(hit[0])
+        elif field.startswith(SOURCE):
+            hit = db.execute("SELECT 1 FROM sources WHERE sha256 = ?", (field[len(SOURCE):],)).fetchone()
+            value = _PRESENT if hit else None
+        elif row is None:
+            value = None
+        elif field == READ:
+            value = flag(row[0])
+        elif field == BOOKMARKED:
+            value = flag(row[1])
+        elif field == NOTE:
+            value = row[2]
+        elif field.startswith(TAG):
+            value = flag((paper, field[len(TAG):]) in tags)
+        found[(paper, field)] = value
+    return found
+
+
+def write_values(db: sqlite3.Connection, writes: Sequence[tuple[str, str, str | None]], stamp: str) -> set[str]:
+    """Give fields these values (inside a transaction); returns the papers whose searchable text changed.
+
+    Missing papers are skipped: a state for a paper not imported here has
+    nowhere to go (sync keeps it in the journal until the paper arrives).
+    Timestamps become ``stamp``: an undo is a change made now.
+    """
+    reindex: set[str] = set()
+    by_kind: dict[str, list[tuple[str, str, str | None]]] = {}
+    for paper, field, value in writes:
+        kind = field if field in (READ, BOOKMARKED, NOTE, PAPER) else field.split(":", 1)[0] + ":"
+        by_kind.setdefault(kind, []).append((paper, field, value))
+    # Content first in, last out: a file before the appearances that name it.
+    for paper, field, value in by_kind.get(SOURCE, []):
+        if value is not None:
+            _insert_source(db, json.loads(value))
+    for paper, field, value in by_kind.get(PAPER, []):
+        if value is not None:
+            _insert_paper(db, json.loads(value))
+            reindex.add(paper)
+    for paper, field, value in by_kind.get(DIGEST, []):
+        _write_digest(db, paper, field[len(DIGEST):], value)
+        reindex.add(paper)
+    for name, column in ((READ, "read"), (BOOKMARKED, "bookmarked")):
+        db.executemany(
+            f"UPDATE papers SET {column} = ?, {column}_at = ? WHERE id = ?",
+            [(int(value == "1"), stamp, paper) for paper, _, value in by_kind.get(name, [])],
+        )
+    for paper, field, value in by_kind.get(NOTE, []):
+        db.execute("UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (value or "", stamp, paper))
+        reindex.add(paper)
+    for paper, field, value in by_kind.get(TAG, []):
+        exists = db.execute("SELECT 1 FROM papers WHERE id = ?", (paper,)).fetchone()
+        if exists is None:
+            continue
+        if value == "1":
+            db.execute("INSERT OR IGNORE INTO tags (paper_id, tag) VALUES (?, ?)", (paper, field[len(TAG):]))
+        else:
+            db.execute("DELETE FROM tags WHERE paper_id = ? AND tag = ?", (paper, field[len(TAG):]))
+        db.execute("UPDATE papers SET tags_at = ? WHERE id = ?", (stamp, paper))
+        reindex.add(paper)
+    for _, field, value in by_kind.get(VIEW, []):
+        name = field[len(VIEW):]
+        if value is None:
+            db.execute("DELETE FROM views WHERE name = ?", (name,))
+            continue
+        view = json.loads(value)
+        db.execute(
+            "INSERT INTO views (name, query, state, digest, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET query = excluded.query, state = excluded.state, "
+            "digest = excluded.digest, updated_at = excluded.updated_at",
+            (name, view["query"], view["state"], view["digest"], stamp, stamp),
+        )
+    for paper, field, value in by_kind.get(PAPER, []):
+        if value is None:
+            db.execute("DELETE FROM papers WHERE id = ?", (paper,))
+            reindex.add(paper)
+    for paper, field, value in by_kind.get(SOURCE, []):
+        if value is None:
+            db.execute("DELETE FROM sources WHERE sha256 = ?", (field[len(SOURCE):],))
+    return reindex
+
+
+def row_value(db: sqlite3.Connection, paper: str, field: str) -> str | None:
+    """A paper's or an imported file's whole record as JSON: what ``forget`` keeps to put it back."""
+    if field.startswith(SOURCE):
+        found = db.execute(
+            "SELECT id, sha256, path, imported_at, papers, new, warnings FROM sources WHERE sha256 = ?",
+            (field[len(SOURCE):],),
+        ).fetchone()
+        if found is None:
+            return None
+        keys = ("id", "sha256", "path", "imported_at", "papers", "new", "warnings")
+        return json.dumps(dict(zip(keys, found)), ensure_ascii=False, sort_keys=True)
+    cursor = db.execute("SELECT * FROM papers WHERE id = ?", (paper,))
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    data: dict[str, object] = dict(zip([c[0] for c in cursor.description], found))
+    data["tags"] = [tag for (tag,) in db.execute("SELECT tag FROM tags WHERE paper_id = ? ORDER BY tag", (paper,))]
+    data["appearances"] = [
+        [day, source]
+        for day, source in db.execute(
+            "SELECT digest, source_id FROM appearances WHERE paper_id = ? ORDER BY digest", (paper,)
+        )
+    ]
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _write_digest(db: sqlite3.Connection, paper: str, day: str, value: str | None) -> None:
+    """Add, re-point or remove one digest appearance, keeping the paper's newest digest right."""
+    if value is None:
+        db.execute("DELETE FROM appearances WHERE paper_id = ? AND digest = ?", (paper, day))
+    else:
+        db.execute(
+            "INSERT INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (paper_id, digest) DO UPDATE SET source_id = excluded.source_id",
+            (paper, day, int(value) if value else None),
+        )
+    db.execute(
+        "UPDATE papers SET last_digest = coalesce((SELECT max(digest) FROM appearances WHERE paper_id = ?), last_digest) "
+        "WHERE id = ?",
+        (paper, paper),
+    )
+
+
+def _insert_source(db: sqlite3.Connection, row: dict[str, Any]) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO sources (id, sha256, path, imported_at, papers, new, warnings) VALUES "
+        "(:id, :sha256, :path, :imported_at, :papers, :new, :warnings)",
+        row,
+    )
+
+
+def _insert_paper(db: sqlite3.Connection, row: dict[str, Any]) -> None:
+    """Put back a paper ``forget`` took out: its content, state, tags and appearances as they were."""
+    known = {info[1] for info in db.execute("PRAGMA table_info(papers)")}
+    columns = [name for name in row if name in known]
+    db.execute(
+        f"INSERT OR IGNORE INTO papers ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+        {c: row[c] for c in columns},
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO tags (paper_id, tag) VALUES (?, ?)", [(row["id"], tag) for tag in row.get("tags") or []]
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
+        [(row["id"], day, source) for day, source in row.get("appearances") or []],
+    )

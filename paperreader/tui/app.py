@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
@@ -37,7 +37,8 @@ from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
 from ..library import FileReport, Library
 from ..models import DigestDay, Paper, SavedView
-from ..store import Counts, RowCache, StateSnapshot, StoreError, View
+from ..journal import BOOKMARKED, DIGEST, PAPER, READ, Reverted
+from ..store import Counts, RowCache, StoreError, View
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
 from .digests import DigestChoice, DigestsScreen
@@ -73,15 +74,6 @@ class Results:
     exact: bool = True
     #: Where each digest day's run starts, for a list in digest order: (index, day).
     groups: list[tuple[int, dt.date]] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class UndoEntry:
-    """One change the user can take back: papers' states as they were, or a deleted view."""
-
-    label: str
-    snapshots: list[StateSnapshot] = field(default_factory=list)
-    view: SavedView | None = None
 
 
 def _days(days: list[dt.date]) -> str:
@@ -129,7 +121,8 @@ class ReaderScreen(Screen[None]):
         Binding("A", "app.mark_all_read", "All read", show=False, tooltip="mark every paper in this list read (asks above 20)", id="mark_all_read"),
         Binding("t", "app.edit_tags", "Tags", tooltip="tag the paper (tab completes from your tags)", id="edit_tags"),
         Binding("N", "app.edit_note", "Note", show=False, tooltip="write a note on the paper (ctrl+s saves)", id="edit_note"),
-        Binding("u", "app.undo", "Undo", tooltip="undo the last change: read, bookmark, tags, note", id="undo"),
+        Binding("u", "app.undo", "Undo", tooltip="undo the newest change, the reader's or a command's", id="undo"),
+        Binding("ctrl+y", "app.redo", "Redo", show=False, tooltip="redo what u undid (until a new change is made)", id="redo"),
         Binding("slash", "app.focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
         Binding("1", "app.view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
         Binding("2", "app.view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
@@ -221,7 +214,6 @@ class PaperReaderApp(App[None]):
         self.counts = Counts(0, 0, 0)
         self.limit = PAGE
         self.similar_to: Paper | None = None
-        self.undo_stack: list[UndoEntry] = []
         self.terms: dict[str, frozenset[str]] = {}
         self.total_matches = 0
         self.exact_total = True
@@ -807,24 +799,20 @@ class PaperReaderApp(App[None]):
     # -- state changes (written at once, undoable) ----------------------------------------
 
     def _set_state(self, ids: list[str], label: str, *, read: bool | None = None, bookmarked: bool | None = None) -> None:
+        """Write a change through the store, which journals it as one action (``u`` takes it back)."""
         try:
-            before = self.library.store.set_state(ids, read=read, bookmarked=bookmarked)
+            before = self.library.store.set_state(ids, read=read, bookmarked=bookmarked, label=label)
         except StoreError as error:  # disk full, read-only: say which change was lost; the rows stay as stored
             self.notify(f"Not saved ({label}): {error}", severity="error", markup=False, timeout=10)
             return
         changed = [s for s in before if (read is not None and s.read != read) or (bookmarked is not None and s.bookmarked != bookmarked)]
         if changed:
-            self._remember(UndoEntry(label, changed))
             after = [
                 replace(s, read=s.read if read is None else read, bookmarked=s.bookmarked if bookmarked is None else bookmarked)
                 for s in changed
             ]
             self.counts.apply(changed, after)
         self._apply_states(ids, read=read, bookmarked=bookmarked)
-
-    def _remember(self, entry: UndoEntry) -> None:
-        self.undo_stack.append(entry)
-        del self.undo_stack[:-100]
 
     def _apply_states(self, ids: Iterable[str], *, read: bool | None = None, bookmarked: bool | None = None) -> None:
         papers = self.query_one(PaperList)
@@ -870,36 +858,58 @@ class PaperReaderApp(App[None]):
         self.notify(f"Marked {len(ids):,} papers read. Press u to undo.", markup=False, timeout=4)
 
     def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.notify("Nothing to undo.", markup=False, timeout=2)
-            return
-        entry = self.undo_stack[-1]
+        """Undo the newest action of this device (the reader's or a command's): the journal decides."""
+        self._take_back(self.library.store.journal.undo)
+
+    def action_redo(self) -> None:
+        self._take_back(self.library.store.journal.redo)
+
+    def _take_back(self, journal_call: Callable[[], Reverted]) -> None:
+        """Run an undo or a redo in the core, then show what it wrote."""
+        # A command may have changed the library since the last poll (and it may
+        # be what is undone): then the whole list is read afresh, not patched.
+        outside = self.library.store.data_version() != self._data_version
         try:
-            now_state = {snap.id: snap for snap in self.library.store.snapshot([s.id for s in entry.snapshots])}
-            self.library.store.restore_state(entry.snapshots)
-            if entry.view is not None:
-                self.library.store.put_view(entry.view)
+            outcome = journal_call()
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
-        self.undo_stack.pop()
-        restored = [snap for snap in entry.snapshots if snap.id in now_state]
-        self.counts.apply([now_state[snap.id] for snap in restored], restored)
+        self._show_reverted(outcome, outside=outside)
+
+    def _show_reverted(self, outcome: Reverted, *, outside: bool = False) -> None:
+        """Bring the rows, the counts and the index up to what an undo (redo, undo --to) wrote."""
+        if outside:
+            if outcome.reindex:
+                self.update_index()
+            self._poll_store()  # announces what the commands brought, and reloads
+            self.notify(outcome.message(), markup=False, timeout=4 if outcome.target else 2)
+            return
         papers = self.query_one(PaperList)
-        for snap in entry.snapshots:
-            row = self.rows.get(snap.id)
-            if row is not None:
-                row.read, row.bookmarked = snap.read, snap.bookmarked
-                row.tags, row.has_note = snap.tags, bool(snap.note)
-                papers.refresh_paper(snap.id)
-        if any((s.tags, s.note) != (now_state[s.id].tags, now_state[s.id].note) for s in restored):
+        touched: list[str] = []
+        content = False
+        for paper, field, old, new in outcome.writes:
+            if not paper:
+                continue  # a saved view: the panel is refreshed below
+            touched.append(paper)
+            content = content or field == PAPER or field.startswith(DIGEST)
+            if field == READ:
+                self.counts.unread += int(old == "1") - int(new == "1")
+            elif field == BOOKMARKED:
+                self.counts.bookmarked += int(new == "1") - int(old == "1")
+        self.rows.forget(touched)
+        for pid in dict.fromkeys(touched):
+            papers.refresh_paper(pid)
+        if outcome.reindex or content:
             self.update_index()  # tags and notes are searchable
         self._forget_results()
         self._data_version = self.library.store.data_version()
-        self._update_info()
-        self._show_current()
+        if content:  # papers came back or went (forget): the list itself changed
+            self.action_reload()
+        else:
+            self._update_info()
+            self._show_current()
         self._refresh_views()
-        self.notify(f"Undone: {entry.label}", markup=False, timeout=3)
+        self.notify(outcome.message(), markup=False, timeout=4 if outcome.target else 2)
 
     # -- tags and notes ------------------------------------------------------------------
 
@@ -917,8 +927,6 @@ class PaperReaderApp(App[None]):
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
         if changed:
-            label = "tags " + (", ".join(tags) if tags else "removed")
-            self._remember(UndoEntry(label, changed))
             self._annotated([paper.id])
 
     @work(exclusive=True, group="annotate")
@@ -935,7 +943,6 @@ class PaperReaderApp(App[None]):
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
         if before is not None:
-            self._remember(UndoEntry("note " + ("removed" if not note else "saved"), [before]))
             self._annotated([paper.id])
             self.notify("Note removed." if not note else "Note saved. u undoes it.", markup=False, timeout=2)
 
@@ -1061,12 +1068,10 @@ class PaperReaderApp(App[None]):
         if not await self.push_screen_wait(ConfirmScreen(f"Delete the view {view.name!r}? (u undoes it)")):
             return
         try:
-            deleted = self.library.store.delete_view(view.name)
+            self.library.store.delete_view(view.name)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
-        if deleted is not None:
-            self._remember(UndoEntry(f"deleted the view {view.name!r}", view=deleted))
         self._data_version = self.library.store.data_version()
         self._refresh_views()
         self.notify(f"Deleted the view {view.name!r}. u undoes it.", markup=False, timeout=3)
