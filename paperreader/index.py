@@ -898,12 +898,11 @@ class SearchIndex:
                         return outcome
                 sort_by = SORTS.get(sort)
                 ranked = None
-                if sort_by is None:
-                    try:
-                        engine = self._engine_for(searcher)
-                        ranked = engine.run(query, allowed=view_mask, limit=limit, cancel=cancel, quick=quick)
-                    except Unsupported:
-                        ranked = None
+                try:
+                    engine = self._engine_for(searcher)
+                    ranked = engine.run(query, allowed=view_mask, limit=limit, cancel=cancel, quick=quick, sort=sort_by)
+                except Unsupported:
+                    ranked = None
                 if ranked is not None:
                     id_of = self._id_of(searcher)
                     outcome.hits = [

@@ -63,16 +63,22 @@ def test_cli_search_does_not_count_every_match_a_second_time(
     assert err.strip().splitlines()[-1] == f"(5 of {real:,} matches; --limit shows more)"
 
 
-def test_a_sorted_search_estimates_its_count_instead_of_a_second_pass(
+def test_whooshs_own_search_estimates_its_count_instead_of_a_second_pass(
     synthetic: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Sorted by a field, Whoosh runs the query: the count is "about N", from document frequencies."""
+    """When Whoosh runs the query (one the arrays decline), the count is "about N", from document frequencies."""
+    from paperreader import fastsearch
+
     real = synthetic.search("language models", limit=None).total
 
     def second_pass(self: searching.Results) -> int:
         raise AssertionError("len(results) runs the whole query again")
 
+    def decline(*args: object, **kwargs: object) -> fastsearch.Ranked:
+        raise fastsearch.Unsupported("test: Whoosh's own search")
+
     monkeypatch.setattr(searching.Results, "__len__", second_pass)
+    monkeypatch.setattr(fastsearch.ArrayEngine, "run", decline)
     outcome = synthetic.search("language models", limit=5, sort="digest")
     assert len(outcome.hits) == 5 and not outcome.exact
     assert 0.7 * real <= outcome.total <= 1.3 * real, (outcome.total, real)
@@ -263,3 +269,32 @@ def test_every_segment_has_side_files_and_retired_segments_lose_them(tmp_path: P
         engine = index._engine_for(index._current_searcher())
         assert all(side is not None for side in engine._sides)
         assert library.search("model", limit=3).total > 0
+
+
+@pytest.mark.parametrize("sort", ["digest", "published", "upvotes", "title"])
+def test_a_sorted_search_is_ordered_as_whoosh_orders_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """Sorted by a field, the arrays give Whoosh's order (ties, missing values, reversed sorts), and an exact count."""
+    from paperreader import fastsearch
+
+    from .digests import WITH_META, page, write
+
+    generate(tmp_path / "digests", 300, seed=2)
+    write(tmp_path / "digests" / "meta.txt", page("Nov 12", WITH_META * 1))
+    with Library(tmp_path / "data") as library:
+        assert all(report.ok for report in library.import_paths([tmp_path / "digests"]))
+        ids = library.store.ids()
+        library.store.set_state(ids[::2], read=True)
+        for query in ("model", "language models", "title:experts", "reward OR protein OR folding"):
+            for view in ("all", "unread"):
+                fast = library.search(query, limit=40, sort=sort, view=view)
+                with monkeypatch.context() as patch:
+
+                    def decline(*args: object, **kwargs: object) -> fastsearch.Ranked:
+                        raise fastsearch.Unsupported("test: Whoosh's own search")
+
+                    patch.setattr(fastsearch.ArrayEngine, "run", decline)
+                    whoosh = library.search(query, limit=None, sort=sort, view=view)
+                assert fast.exact and fast.total == whoosh.total, (query, view)
+                assert [hit.id for hit in fast.hits] == [hit.id for hit in whoosh.hits[:40]], (query, view)
