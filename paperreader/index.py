@@ -1091,7 +1091,20 @@ def _write_sidecars(folder: Path, procs: int = 1) -> None:
     With ``procs`` > 1 (the CLI, single-threaded: forking is safe) each
     segment's are written by a process of its own: a 100,000-paper build has
     two segments of ~4 s each.
+
+    Side files only save time: if the file system refuses them (a full disk,
+    a read-only folder), searches decode the postings from Whoosh's blocks
+    instead, and the index itself is as sound as its commit left it.
     """
+    try:
+        _write_sidecars_now(folder, procs)
+    except OSError:
+        for partial in folder.glob("*.prside_*.tmp"):
+            with contextlib.suppress(OSError):
+                partial.unlink()
+
+
+def _write_sidecars_now(folder: Path, procs: int) -> None:
     ix = index.open_dir(str(folder))
     with ix.searcher() as searcher:
         segments = segment_ids(searcher)

@@ -298,3 +298,22 @@ def test_a_sorted_search_is_ordered_as_whoosh_orders_it(
                     whoosh = library.search(query, limit=None, sort=sort, view=view)
                 assert fast.exact and fast.total == whoosh.total, (query, view)
                 assert [hit.id for hit in fast.hits] == [hit.id for hit in whoosh.hits[:40]], (query, view)
+
+
+def test_side_files_the_disk_refuses_leave_the_index_working(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Side files only save time: a full disk while writing them must not fail the import or the search."""
+    import errno
+
+    import numpy as np
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    files = generate(tmp_path / "digests", 200, seed=4)
+    monkeypatch.setattr(np, "save", full_disk)
+    with Library(tmp_path / "data") as library:
+        reports = library.import_paths(files)
+        assert all(report.ok for report in reports) and library.notices == []
+        assert _side_segments(tmp_path / "data" / INDEX_NAME) == set()
+        assert not list((tmp_path / "data" / INDEX_NAME).glob("*.tmp"))
+        assert library.search("model", limit=5).total == library.search("model", limit=None).total > 0
