@@ -306,15 +306,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every digest")
     p.add_argument("--no-topics", action="store_true", help="skip the key terms (faster: no search index)")
 
-    command(
+    p = command(
         "undo",
         "take back the newest change made on this device, by the reader or a command",
-        "paperreader mark read 3f2a && paperreader undo",
+        "paperreader undo --to '2026-11-28 18:00'",
         "Undo the newest action made on this device (read, bookmarks, tags, a note, a saved view, a "
         "restored backup, a forget), whether the reader or a command made it; it survives restarts. "
         "Field-exact: a field changed since (by the reader, a command, another device) is left as it "
-        "is, and the line says so. An import is taken back with 'forget'.",
+        "is, and the line says so. An import is taken back with 'forget'.\n\n"
+        "--to takes the read marks, bookmarks, tags, notes and saved views back to a moment: a time "
+        "(local, YYYY-MM-DD HH:MM) or an action number from 'history' (that action and every later one "
+        "are taken back). That is one new action, which undo takes back in turn.",
     )
+    p.add_argument("--to", metavar="TIME|N", help="go back to a time or to before action N (see 'history')")
+    p = command(
+        "history",
+        "the actions that changed the library, newest first",
+        "paperreader history --limit 5",
+        "Every change of your state as one action per intent (one mark, one 'mark all read', an import, "
+        "an undo): its number, when, on which device, how many papers, and what. 'undo --to N' goes "
+        "back to before one of them.",
+    )
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="the N newest actions (default 20)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
     command(
         "redo",
         "take back the last undo (until a new change is made)",
@@ -1109,7 +1123,45 @@ def _reverted(outcome: Reverted) -> int:
 
 
 def cmd_undo(library: Library, args: argparse.Namespace) -> int:
-    return _reverted(library.store.journal.undo())
+    from .journal import JournalError, parse_moment
+
+    if args.to is None:
+        return _reverted(library.store.journal.undo())
+    try:
+        moment = parse_moment(args.to)
+    except JournalError as error:
+        _error(str(error))
+        return 2
+    try:
+        outcome = library.store.journal.undo_to(moment)
+    except JournalError as error:
+        _error(str(error))
+        return 1
+    print(printable(outcome.message()))
+    return 0
+
+
+def cmd_history(library: Library, args: argparse.Namespace) -> int:
+    from .journal import local_time
+
+    actions = library.store.journal.actions(limit=args.limit)
+    if args.json:
+        _print_json([action.to_json() for action in actions])
+        return 0
+    if not actions:
+        print("No changes yet.", file=sys.stderr)
+        return 0
+    width = max(len(action.device) for action in actions)
+    for action in actions:
+        mark = ""
+        if action.reverted is not None:
+            mark = "  (redone)" if action.kind == "undo" else "  (undone)"
+        papers = f"{action.papers:,} paper{'s' if action.papers != 1 else ''}" if action.papers else ""
+        print(
+            f"{action.number:>6}  {local_time(action.when)}  {printable(action.device):<{width}}  {papers:>14}  "
+            f"{printable(action.label)}{mark}"
+        )
+    return 0
 
 
 def cmd_redo(library: Library, args: argparse.Namespace) -> int:
@@ -1119,6 +1171,7 @@ def cmd_redo(library: Library, args: argparse.Namespace) -> int:
 COMMANDS = {
     "undo": cmd_undo,
     "redo": cmd_redo,
+    "history": cmd_history,
     "import": cmd_import,
     "search": cmd_search,
     "list": cmd_list,

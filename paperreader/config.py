@@ -54,12 +54,13 @@ _BINDING_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 BINDING_IDS: frozenset[str] = frozenset(
     """
     open page next_paper previous_paper next_unread previous_unread toggle_read toggle_bookmark
-    mark_all_read edit_tags edit_note undo redo focus_filter view_all view_unread view_bookmarked
+    mark_all_read edit_tags edit_note undo redo history focus_filter view_all view_unread view_bookmarked
     cycle_digest cycle_sort toggle_views save_view digests more_like_this more_results export
     open_browser copy_title import reload back help quit
     list.down list.up list.first list.last list.page_down list.page_up
     views.up views.down views.edit views.delete views.close view.cancel
     digests.up digests.down digests.switch digests.close
+    history.up history.down history.close
     tags.cancel note.save note.cancel help.close confirm.yes confirm.no export.cancel import.cancel
     link.copy link.close
     """.split()

@@ -320,13 +320,16 @@ class Journal:
     def _db(self) -> sqlite3.Connection:
         return self.store._db
 
-    def actions(self, *, limit: int | None = None, before: int | None = None) -> list[Action]:
-        """Actions newest first (``before``: only those with a smaller number)."""
-        sql = f"SELECT {_ACTION_COLUMNS} FROM actions"
+    def actions(self, *, limit: int | None = None, before: int | None = None, after: int | None = None) -> list[Action]:
+        """Actions newest first (``before`` / ``after``: only those with a smaller / larger number)."""
+        sql = f"SELECT {_ACTION_COLUMNS} FROM actions WHERE 1"
         params: list[object] = []
         if before is not None:
-            sql += " WHERE id < ?"
+            sql += " AND id < ?"
             params.append(before)
+        if after is not None:
+            sql += " AND id > ?"
+            params.append(after)
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += " LIMIT ?"
@@ -393,6 +396,62 @@ class Journal:
                 return Reverted("redo", None, None, [], 0, 0)
             return self._revert(target, "redo", target.label.removeprefix("undo: "))
 
+    def undo_to(self, moment: int | dt.datetime) -> Reverted:
+        """Take the user state back to a moment, as one new action (which ``undo`` takes back in turn).
+
+        ``moment`` is an action number, meaning just before it (that action
+        and every later one are taken back, whichever device made them), or
+        a time: every action that took effect here after it is taken back.
+        Read, bookmarks, tags, notes and saved views go back to what they
+        were; papers stay (an import is taken back with ``forget``).
+        """
+        stamp = _now()
+        with self.store.transaction():
+            if isinstance(moment, int):
+                action = self.action(moment)
+                if action is None:
+                    raise JournalError(f"no action #{moment} in the history (paperreader history lists them)")
+                first, what = moment, f"before #{moment} ({action.label})"
+                as_of = what
+            else:
+                cutoff = moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                found = self._db.execute("SELECT min(id) FROM actions WHERE at > ?", (cutoff,)).fetchone()[0]
+                first, what = (found if found is not None else -1), local_time(cutoff)
+                as_of = f"at {what}"
+            targets: dict[tuple[str, str], str | None] = {}
+            actions: set[int] = set()
+            if first >= 0:
+                for action_number, paper, field, old in self._db.execute(
+                    "SELECT action, paper, field, old FROM changes WHERE action >= ? AND (field IN (?, ?, ?) "
+                    "OR substr(field, 1, 4) = ? OR substr(field, 1, 5) = ?) ORDER BY action, rowid",
+                    (first, READ, BOOKMARKED, NOTE, TAG, VIEW),
+                ):
+                    targets.setdefault((paper, field), old)  # the earliest change holds the value from before
+                    actions.add(action_number)
+            taken = len(actions)
+            values = current_values(self._db, targets)
+            writes: list[Change] = [
+                (paper, field, values.get((paper, field)), value)
+                for (paper, field), value in targets.items()
+                if values.get((paper, field)) != value and (not paper or values.get((paper, field)) is not None)
+            ]
+            reindex = write_values(self._db, [(paper, field, value) for paper, field, _, value in writes], stamp)
+            self.store._bump(sorted(reindex))
+            number = record(self._db, self.store._meta("device") or "", "back", f"went back to {what}", writes, stamp=stamp)
+        papers = len({paper for paper, *_ in writes if paper})
+        views = sum(1 for paper, *_ in writes if not paper)
+        if not writes:
+            summary = f"Nothing to take back: the state is as it was {as_of}."
+        else:
+            parts = [f"{papers:,} paper{'s' if papers != 1 else ''}"] if papers else []
+            parts += [f"{views:,} saved view{'s' if views != 1 else ''}"] if views else []
+            was = "as it was" if papers + views == 1 else "as they were"
+            summary = (
+                f"Went back to {what}: {' and '.join(parts)} {was}, {taken:,} action{'s' if taken != 1 else ''} "
+                "taken back (undo reverses this)"
+            )
+        return Reverted("back", self.action(number) if number else None, self.action(number or 0), writes, 0, 0, summary)
+
     def _revert(self, target: Action, kind: str, label: str) -> Reverted:
         """Put back the old value of each field ``target`` changed, where it still holds the new one.
 
@@ -423,9 +482,35 @@ class Journal:
         return Reverted(kind, target, self.action(number or 0), writes, len(papers_kept), len(views_kept))
 
 
+class JournalError(ValueError):
+    """A moment or an action the journal does not know; the message is for the user."""
+
+
+def parse_moment(text: str) -> int | dt.datetime:
+    """``undo --to``'s argument: an action number (``12`` or ``#12``) or a time.
+
+    A time is ISO 8601 ("2026-11-28 18:00", "2026-11-28T18:00Z", "2026-11-28");
+    without a zone it is the local time of this machine.  Raises
+    :class:`JournalError` for anything else.
+    """
+    text = text.strip()
+    if text.lstrip("#").isdigit():
+        return int(text.lstrip("#"))
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise JournalError(f"not a time (YYYY-MM-DD HH:MM) or an action number: {text!r}") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def local_time(stamp: str) -> str:
+    """A stored UTC stamp as this machine's local time, to the minute: what history shows."""
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 @dataclass(frozen=True, slots=True)
 class Reverted:
-    """What an undo or a redo did, for the reader and the CLI to show."""
+    """What an undo, a redo or an ``undo --to`` did, for the reader and the CLI to show."""
 
     kind: str
     #: The action taken back (None: there was nothing to take back).
@@ -437,6 +522,8 @@ class Reverted:
     #: Papers (and saved views) left as they are: someone changed them since.
     papers_kept: int
     views_kept: int
+    #: ``undo --to``: its own line.
+    summary: str | None = None
 
     @property
     def reindex(self) -> bool:
@@ -445,6 +532,8 @@ class Reverted:
 
     def message(self) -> str:
         """ "Undone: marked read (1 paper changed since, left as it is)"."""
+        if self.summary is not None:
+            return self.summary
         if self.target is None:
             return f"Nothing to {self.kind}."
         what = self.target.label.removeprefix("undo: ") if self.kind == "redo" else self.target.label

@@ -37,11 +37,12 @@ from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
 from ..library import FileReport, Library
 from ..models import DigestDay, Paper, SavedView
-from ..journal import BOOKMARKED, DIGEST, PAPER, READ, Reverted
+from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted
 from ..store import Counts, RowCache, StoreError, View
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
 from .digests import DigestChoice, DigestsScreen
+from .history import HistoryScreen
 from .link import LinkScreen, arxiv_search_url, clipboard_notice, open_in_browser
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportChoice, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
@@ -57,6 +58,8 @@ VIEWS: tuple[View, ...] = ("all", "unread", "bookmarked")
 CONFIRM_ABOVE = 20
 #: Search results fetched at once; "+" fetches more.
 PAGE = 1000
+#: Actions the history screen lists (the newest); ``paperreader history --limit`` shows more.
+HISTORY_ROWS = 1000
 #: Seconds the cursor must rest before the abstract viewer follows it.
 VIEWER_DELAY = 0.05
 
@@ -123,6 +126,7 @@ class ReaderScreen(Screen[None]):
         Binding("N", "app.edit_note", "Note", show=False, tooltip="write a note on the paper (ctrl+s saves)", id="edit_note"),
         Binding("u", "app.undo", "Undo", tooltip="undo the newest change, the reader's or a command's", id="undo"),
         Binding("ctrl+y", "app.redo", "Redo", show=False, tooltip="redo what u undid (until a new change is made)", id="redo"),
+        Binding("h", "app.history", "History", show=False, tooltip="every change, newest first; enter goes back to before one", id="history"),
         Binding("slash", "app.focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
         Binding("1", "app.view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
         Binding("2", "app.view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
@@ -151,6 +155,7 @@ BINDING_OWNERS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
     ("The list", (PaperList,)),
     ("The views panel (v)", (ViewsPanel,)),
     ("The digests screen (D)", (DigestsScreen,)),
+    ("The history (h)", (HistoryScreen,)),
     ("Dialogs", (ConfirmScreen, ExportScreen, ImportScreen, ViewScreen, TagScreen, NoteScreen, HelpScreen)),
 )
 
@@ -864,6 +869,24 @@ class PaperReaderApp(App[None]):
     def action_redo(self) -> None:
         self._take_back(self.library.store.journal.redo)
 
+    @work(exclusive=True, group="history")
+    async def action_history(self) -> None:
+        """The journal's actions (the reader's, the commands', other devices'); enter goes back to before one."""
+        journal = self.library.store.journal
+        chosen = await self.push_screen_wait(HistoryScreen(journal.actions(limit=HISTORY_ROWS), self.library.store.device))
+        action = journal.action(chosen) if chosen is not None else None
+        if action is None:
+            return
+        later = len(journal.actions(limit=HISTORY_ROWS + 1, after=action.number))
+        question = (
+            f"Go back to before #{action.number} ({printable(action.label)})? It"
+            + (f" and the {later:,}{'+' if later > HISTORY_ROWS else ''} later action{'s' if later != 1 else ''}" if later else "")
+            + " will be taken back; u undoes this."
+        )
+        if not await self.push_screen_wait(ConfirmScreen(question)):
+            return
+        self._take_back(lambda: journal.undo_to(action.number))
+
     def _take_back(self, journal_call: Callable[[], Reverted]) -> None:
         """Run an undo or a redo in the core, then show what it wrote."""
         # A command may have changed the library since the last poll (and it may
@@ -871,7 +894,7 @@ class PaperReaderApp(App[None]):
         outside = self.library.store.data_version() != self._data_version
         try:
             outcome = journal_call()
-        except StoreError as error:
+        except (StoreError, JournalError) as error:
             self.notify(str(error), severity="error", markup=False, timeout=8)
             return
         self._show_reverted(outcome, outside=outside)

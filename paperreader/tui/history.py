@@ -1,0 +1,89 @@
+"""The history screen: the journal's actions, newest first; enter goes back to before one.
+
+The list is the one ``paperreader history`` prints (the journal is the core's;
+this screen only shows it): number, when, device, papers, what.  Labels hold
+names the user typed (tags, views), so every row is a rich ``Text``, never a
+string parsed as markup, and is made printable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from ..journal import Action, local_time
+from ..text import printable
+
+__all__ = ["HistoryScreen", "history_row"]
+
+
+def history_row(action: Action, device: str) -> Text:
+    """One action as a row: number, when, where (if not here), papers, what; undone ones dimmed."""
+    row = Text(no_wrap=True, overflow="ellipsis")
+    row.append(f"{action.number:>5}  ", style="dim")
+    row.append(local_time(action.when) + "  ")
+    if action.device != device:
+        row.append(printable(action.device) + "  ", style="italic")
+    papers = f"{action.papers:,} paper{'s' if action.papers != 1 else ''}" if action.papers else ""
+    row.append(f"{papers:>12}  ", style="dim")
+    undone = action.reverted is not None and action.kind != "undo"
+    row.append(printable(action.label), style="strike dim" if undone else "bold" if action.kind != "import" else "")
+    if undone:
+        row.append("  (undone)", style="dim")
+    return row
+
+
+class HistoryScreen(ModalScreen[int | None]):
+    """Every action, newest first; returns the number of the one to go back to before (None: closed)."""
+
+    DEFAULT_CSS = """
+    HistoryScreen { align: center middle; }
+    HistoryScreen > Vertical { width: 90%; height: 80%; border: round $accent; background: $surface; padding: 0 1; }
+    HistoryScreen OptionList { height: 1fr; border: none; }
+    HistoryScreen #history-help { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("escape,q,h", "dismiss(None)", "Close", tooltip="close the history", id="history.close"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="next action (as ↓)", id="history.down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="previous action (as ↑)", id="history.up"),
+    ]
+
+    def __init__(self, actions: Sequence[Action], device: str) -> None:
+        super().__init__()
+        self._actions = list(actions)
+        self._device = device
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("History: every change, newest first", style="bold"))
+            yield Label(
+                Text("enter: go back to before the chosen action (it and every later one are taken back; u undoes that)"),
+                id="history-help",
+            )
+            options = [Option(history_row(action, self._device), id=str(action.number)) for action in self._actions]
+            yield OptionList(*options, id="history-list")
+
+    def on_mount(self) -> None:
+        if not self._actions:
+            self.query_one("#history-help", Label).update(Text("No changes yet."))
+        self.query_one(OptionList).focus()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(int(event.option.id or 0) or None)
