@@ -32,7 +32,7 @@ from typing import Any
 from whoosh import classify, collectors, highlight, index, qparser
 from whoosh.qparser import syntax as qsyntax
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb import compound as compound_files, structfile
@@ -100,7 +100,9 @@ SCHEMA = Schema(
     title_key=ID(sortable=True),
     # The user's own words: tags (tag:rl) and the note, found by the filter too.
     # TEXT, not KEYWORD: a phrase query over the default fields needs positions in each.
-    tag=TEXT(analyzer=SpaceSeparatedTokenizer() | LowercaseFilter(), phrase=True),
+    # Stop words dropped as in the other fields: plain words are ANDed over all the
+    # default fields, so a tag-only "of" made "mixture of experts" match nothing.
+    tag=TEXT(analyzer=SpaceSeparatedTokenizer() | LowercaseFilter() | StopFilter(minsize=1), phrase=True),
     note=TEXT(analyzer=_ANALYZER, phrase=True),
 )
 
