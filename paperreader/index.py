@@ -1115,8 +1115,14 @@ def _write_sidecars_now(folder: Path, procs: int) -> None:
             return
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(min(procs, len(segments))) as pool:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(procs, len(segments)), initializer=_leave_ctrl_c_to_the_parent) as pool:
         pool.starmap(_write_segment_sidecars, [(folder, segment) for segment in segments])
+
+
+def _leave_ctrl_c_to_the_parent() -> None:
+    """A terminal's Ctrl+C reaches every process of the group: the workers ignore it, the parent stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_segment_sidecars(folder: Path, segment: str) -> None:

@@ -317,3 +317,34 @@ def test_side_files_the_disk_refuses_leave_the_index_working(tmp_path: Path, mon
         assert _side_segments(tmp_path / "data" / INDEX_NAME) == set()
         assert not list((tmp_path / "data" / INDEX_NAME).glob("*.tmp"))
         assert library.search("model", limit=5).total == library.search("model", limit=None).total > 0
+
+
+def test_ctrl_c_reaching_a_side_file_worker_leaves_it_to_the_parent(tmp_path: Path) -> None:
+    """A terminal's Ctrl+C reaches the worker processes too: they must not die of it (a traceback, a hung pool)."""
+    import subprocess
+    import sys
+
+    files = generate(tmp_path / "digests", 400, seed=6)
+    with Library(tmp_path / "data") as library:
+        for file in files:
+            library.import_paths([file])  # several segments
+        assert len(_side_segments(tmp_path / "data" / INDEX_NAME)) >= 2
+    for side in (tmp_path / "data" / INDEX_NAME).glob("*.prside_*"):
+        side.unlink()
+    script = f"""
+import os, signal
+from pathlib import Path
+import paperreader.index as index_module
+
+real = index_module._write_segment_sidecars
+
+def interrupted(folder, segment):
+    os.kill(os.getpid(), signal.SIGINT)  # what Ctrl+C sends to every process of the group
+    real(folder, segment)
+
+index_module._write_segment_sidecars = interrupted
+index_module._write_sidecars(Path({str(tmp_path / "data" / INDEX_NAME)!r}), procs=2)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert len(_side_segments(tmp_path / "data" / INDEX_NAME)) >= 2
