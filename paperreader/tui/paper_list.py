@@ -239,6 +239,12 @@ class PaperList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(current))
 
     def _scroll_cursor_into_view(self) -> None:
+        """Scroll so the cursor's row (and the heading over a day's first row) is on screen.
+
+        ``force``: right after :meth:`set_rows` made the list longer, Textual has
+        not yet decided the list needs a scrollbar, and an unforced scroll is
+        dropped while there is none; the cursor would sit below the screen.
+        """
         height = self.scrollable_content_region.height
         if height <= 0:
             return
@@ -247,9 +253,9 @@ class PaperList(ScrollView, can_focus=True):
         # The first row of a day brings its heading into view with it.
         first = line - 1 if self._heading_number(line - 1) is not None else line
         if first < top:
-            self.scroll_to(y=first, animate=False, immediate=True)
+            self.scroll_to(y=first, animate=False, immediate=True, force=True)
         elif line >= top + height:
-            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True, force=True)
 
     def action_cursor_down(self) -> None:
         self.cursor += 1
