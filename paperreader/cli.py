@@ -320,6 +320,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--to", metavar="TIME|N", help="go back to a time or to before action N (see 'history')")
     p = command(
+        "imports",
+        "the files imported, with a number for 'forget'",
+        "paperreader imports --json",
+        "Every digest file in the library: its number, when it was imported, how many papers it held "
+        "(and how many were new), the digest days it brought, and its path.",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p = command(
+        "forget",
+        "take back one import: what it added and nothing else",
+        "paperreader forget 3",
+        "Remove what one import added: the papers only that file brought, and the digest days only it "
+        "brought to papers that another import (or a backup) also brought, which stay. A paper you "
+        "bookmarked, tagged or annotated is kept and listed, unless --force is given. The file's record "
+        "goes too, so it can be imported again. 'paperreader undo' puts everything back.",
+    )
+    p.add_argument("source", metavar="SOURCE", help="the import's number (see 'imports') or the imported file's path")
+    p.add_argument("--force", action="store_true", help="take out bookmarked, tagged and annotated papers too")
+    p = command(
         "history",
         "the actions that changed the library, newest first",
         "paperreader history --limit 5",
@@ -1141,6 +1160,57 @@ def cmd_undo(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _days_text(days: Sequence[str]) -> str:
+    """``2025-11-14``, or ``2025-11-10..2025-11-14 (5 days)`` for a file of many pages."""
+    if len(days) <= 2:
+        return " ".join(days)
+    return f"{days[0]}..{days[-1]} ({len(days)} days)"
+
+
+def cmd_imports(library: Library, args: argparse.Namespace) -> int:
+    from .journal import local_time
+
+    records = library.store.journal.imports()
+    if args.json:
+        _print_json([record.to_json() for record in records])
+        return 0
+    if not records:
+        print("Nothing imported yet.", file=sys.stderr)
+        return 0
+    for record in records:
+        print(
+            f"{'#' + str(record.number):>6}  {local_time(record.when)}  {_n(record.papers, 'paper'):>12} "
+            f"({record.new:,} new)  {_days_text(record.digests)}  {printable(record.path)}"
+        )
+    return 0
+
+
+def cmd_forget(library: Library, args: argparse.Namespace) -> int:
+    from .journal import JournalError
+
+    journal = library.store.journal
+    try:
+        record = journal.find_import(args.source)
+    except JournalError as error:
+        _error(str(error))
+        return 1
+    done = journal.forget(record, force=args.force)
+    parts = [f"{_n(len(done.removed), 'paper')} taken out"]
+    if done.shared:
+        parts.append(f"{_n(len(done.shared), 'paper')} stay{'s' if len(done.shared) == 1 else ''}, brought by another import too")
+    if done.kept:
+        parts.append(
+            f"{_n(len(done.kept), 'paper')} kept: you bookmarked, tagged or annotated "
+            f"{'it' if len(done.kept) == 1 else 'them'} (--force takes {'it' if len(done.kept) == 1 else 'them'} out too)"
+        )
+    print(f"Forgot #{record.number} {printable(record.path)}: " + "; ".join(parts) + ". 'paperreader undo' puts it back.")
+    papers = library.store.get_many(done.kept)
+    for paper_id in done.kept:
+        if paper_id in papers:
+            print(f"  {paper_id}  {printable(papers[paper_id].title)}")
+    return 0
+
+
 def cmd_history(library: Library, args: argparse.Namespace) -> int:
     from .journal import local_time
 
@@ -1172,6 +1242,8 @@ COMMANDS = {
     "undo": cmd_undo,
     "redo": cmd_redo,
     "history": cmd_history,
+    "imports": cmd_imports,
+    "forget": cmd_forget,
     "import": cmd_import,
     "search": cmd_search,
     "list": cmd_list,

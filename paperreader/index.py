@@ -24,7 +24,7 @@ import shutil
 import signal
 import threading
 import traceback
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -527,6 +527,7 @@ class SearchIndex:
                 state = self._read_state()
                 rev = store.rev
                 changed = store.changed_since(int(state["rev"]))
+                removed = store.removed_since(int(state["rev"]))  # papers taken out by forget
                 behind = (
                     f"the search index was {len(changed):,} papers behind the library (an interrupted "
                     "import?); brought it up to date"
@@ -538,8 +539,8 @@ class SearchIndex:
                         self._rebuild(store, progress)  # faster than updating most of it
                         self.lag = None
                         return behind
-                    if changed:
-                        self._write(changed, store.uuid, rev, progress)
+                    if changed or removed:
+                        self._write(changed, store.uuid, rev, progress, removed=removed)
                 except OSError as error:
                     notice = self._left_behind(error, len(changed))
                     if notice is None:
@@ -685,7 +686,8 @@ class SearchIndex:
             reason = self._problem(store)
             if reason is not None:
                 return reason
-            behind = len(store.changed_since(int(self._read_state()["rev"])))
+            seen = int(self._read_state()["rev"])
+            behind = len(store.changed_since(seen)) + len(store.removed_since(seen))
             if behind:
                 return f"the search index was {behind:,} paper{'s' if behind != 1 else ''} behind the library"
             if self._doc_count() != store.count():
@@ -703,7 +705,8 @@ class SearchIndex:
         with self._process_lock():
             if self._problem(store) is not None:
                 return 0
-            return len(store.changed_since(int(self._read_state()["rev"])))
+            seen = int(self._read_state()["rev"])
+            return len(store.changed_since(seen)) + len(store.removed_since(seen))
 
     def rebuild(self, store: Any, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index from the store; returns the number of papers.
@@ -740,12 +743,13 @@ class SearchIndex:
         with self._process_lock():
             problem = self._problem(store)
             changed = [] if problem is not None else store.changed_since(int(self._read_state()["rev"]))
+            removed = [] if problem is not None else store.removed_since(int(self._read_state()["rev"]))
             rev = store.rev
             try:
                 if problem is not None or self._worth_rebuilding(len(changed), store):
                     self._rebuild(store, progress)
-                elif changed:
-                    self._write(changed, store.uuid, rev, progress)
+                elif changed or removed:
+                    self._write(changed, store.uuid, rev, progress, removed=removed)
             except OSError as error:
                 notice = (
                     self._left_behind(error, len(changed)) if problem is None else self._cannot_rebuild(error, problem, store)
@@ -761,11 +765,20 @@ class SearchIndex:
         return changed >= _PARALLEL_FROM and changed * 2 >= store.count()
 
     def _write(
-        self, papers: list[Paper], store_uuid: str, rev: int, progress: Callable[[int, int], None] | None = None
+        self,
+        papers: list[Paper],
+        store_uuid: str,
+        rev: int,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        removed: Sequence[str] = (),
     ) -> None:
+        """Write changed papers (and delete those ``forget`` took out) in one commit."""
         ix = self._open()
         writer = _writer(ix, limitmb=256, timeout=30.0)
         try:
+            for paper_id in removed:
+                writer.delete_by_term("id", paper_id)
             for count, paper in enumerate(papers, 1):
                 writer.update_document(**_document(paper))
                 if progress is not None and count % 500 == 0:

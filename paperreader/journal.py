@@ -103,6 +103,10 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_action ON changes (action);
 CREATE INDEX IF NOT EXISTS changes_field ON changes (paper, field);
+CREATE TABLE IF NOT EXISTS removed (       -- papers taken out by forget, for the search index to delete
+    paper_id TEXT PRIMARY KEY,
+    rev      INTEGER NOT NULL              -- the content revision that took it out
+) WITHOUT ROWID;
 """
 
 #: One change: ``(paper, field, old, new)``.
@@ -341,6 +345,18 @@ class Journal:
         with self.store._lock:
             row = self._db.execute(f"SELECT {_ACTION_COLUMNS} FROM actions WHERE id = ?", (number,)).fetchone()
         return Action(*row) if row else None
+
+    def imports(self) -> list[ImportRecord]:
+        """Every imported file still in the library, with the digest days it brought."""
+        return _imports(self.store)
+
+    def find_import(self, source: str) -> ImportRecord:
+        """The import a user names by number or by path (:class:`JournalError` if none, or several)."""
+        return _find_import(self.store, source)
+
+    def forget(self, imported: ImportRecord, *, force: bool = False) -> Forgotten:
+        """Take back what one import added, and nothing else (see :func:`_forget`)."""
+        return _forget(self, imported, force=force)
 
     def changes(self, number: int) -> list[Change]:
         """What one action changed: ``(paper, field, old, new)`` in the order recorded."""
@@ -674,10 +690,16 @@ def write_values(db: sqlite3.Connection, writes: Sequence[tuple[str, str, str | 
             "digest = excluded.digest, updated_at = excluded.updated_at",
             (name, view["query"], view["state"], view["digest"], stamp, stamp),
         )
-    for paper, field, value in by_kind.get(PAPER, []):
-        if value is None:
-            db.execute("DELETE FROM papers WHERE id = ?", (paper,))
-            reindex.add(paper)
+    removals = [paper for paper, _, value in by_kind.get(PAPER, []) if value is None]
+    if removals:
+        # The search index deletes what was taken out after the revision it has seen.
+        rev = int(_get(db, "rev") or 0) + 1
+        _put(db, "rev", str(rev))
+        db.executemany("DELETE FROM papers WHERE id = ?", [(paper,) for paper in removals])
+        db.executemany(
+            "INSERT INTO removed (paper_id, rev) VALUES (?, ?) ON CONFLICT (paper_id) DO UPDATE SET rev = excluded.rev",
+            [(paper, rev) for paper in removals],
+        )
     for paper, field, value in by_kind.get(SOURCE, []):
         if value is None:
             db.execute("DELETE FROM sources WHERE sha256 = ?", (field[len(SOURCE):],))
@@ -750,3 +772,228 @@ def _insert_paper(db: sqlite3.Connection, row: dict[str, Any]) -> None:
         "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
         [(row["id"], day, source) for day, source in row.get("appearances") or []],
     )
+
+
+# -- imports, and taking one back ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """One imported file as ``paperreader imports`` lists it."""
+
+    number: int
+    path: str
+    sha256: str
+    when: str
+    papers: int
+    new: int
+    digests: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "path": self.path,
+            "sha256": self.sha256,
+            "imported_at": self.when,
+            "papers": self.papers,
+            "new": self.new,
+            "digests": list(self.digests),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What ``forget`` did: the papers it took out, those it kept and why."""
+
+    source: ImportRecord
+    #: Papers taken out (the import was all that had brought them).
+    removed: list[str]
+    #: Papers another import (or a backup) also brought: they stay, with its digests.
+    shared: list[str]
+    #: Papers only this import brought that you bookmarked, tagged or annotated: kept (without ``force``).
+    kept: list[str]
+    action: Action | None
+
+
+def _source_days(db: sqlite3.Connection, actions: Sequence[int], papers: Sequence[str] | None = None) -> dict[str, set[str]]:
+    """The digest days the given import (or backup) actions brought each paper, from their journal records."""
+    found: dict[str, set[str]] = {}
+    if not actions:
+        return found
+    if papers is None:
+        marks = ",".join("?" * len(actions))
+        rows: Iterable[tuple[str, str]] = db.execute(
+            f"SELECT paper, new FROM changes WHERE action IN ({marks}) AND field = ?", (*actions, IMPORTED)
+        ).fetchall()
+    else:
+        wanted = set(actions)
+        rows = []
+        for chunk in chunks(list(papers)):
+            marks = ",".join("?" * len(chunk))
+            rows += [
+                (paper, new)
+                for action, paper, new in db.execute(
+                    f"SELECT action, paper, new FROM changes WHERE paper IN ({marks}) AND field = ?", (*chunk, IMPORTED)
+                )
+                if action in wanted
+            ]
+    for paper, new in rows:
+        found.setdefault(paper, set()).update((new or "").split())
+    return found
+
+
+def _imports(store: Store) -> list[ImportRecord]:
+    """Every imported file still in the library, oldest first, with the digest days it brought."""
+    with store._lock:
+        sources = store._db.execute(
+            "SELECT id, path, sha256, imported_at, papers, new FROM sources ORDER BY id"
+        ).fetchall()
+        days: dict[int, set[str]] = {}
+        for source, new in store._db.execute(
+            "SELECT a.source, c.new FROM actions a JOIN changes c ON c.action = a.id "
+            "WHERE a.kind = 'import' AND c.field = ? GROUP BY a.source, c.new",
+            (IMPORTED,),
+        ):
+            days.setdefault(source, set()).update((new or "").split())
+        for source, day in store._db.execute(  # files imported before the journal
+            "SELECT DISTINCT source_id, digest FROM appearances WHERE source_id IS NOT NULL"
+        ):
+            days.setdefault(source, set()).add(day)
+    return [
+        ImportRecord(number, path, sha, when, papers, new, tuple(sorted(days.get(number, ()))))
+        for number, path, sha, when, papers, new in sources
+    ]
+
+def _find_import(store: Store, source: str) -> ImportRecord:
+    """The import a user names: its number (``3``, ``#3``) or the path of the file imported.
+
+    Raises :class:`JournalError` for an unknown one, and for a path imported
+    more than once (each time its content differed): the numbers tell them apart.
+    """
+    records = _imports(store)
+    text = source.strip()
+    if text.lstrip("#").isdigit():
+        found = [r for r in records if r.number == int(text.lstrip("#"))]
+    else:
+        def same(stored: str) -> bool:
+            try:
+                return os.path.samefile(stored, text) or os.path.abspath(stored) == os.path.abspath(text)
+            except OSError:
+                return os.path.abspath(os.path.expanduser(stored)) == os.path.abspath(os.path.expanduser(text))
+
+        found = [r for r in records if r.path == text or same(r.path)]
+    if not found:
+        raise JournalError(f"{source}: no such import (paperreader imports lists them)")
+    if len(found) > 1:
+        numbers = ", ".join(f"#{r.number}" for r in found)
+        raise JournalError(f"{source}: imported {len(found)} times ({numbers}); give the number")
+    return found[0]
+
+def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) -> Forgotten:
+    """Take back what one import added, and nothing else, as one action (undo puts it back).
+
+    A paper another import (or a backup) also brought stays, with the
+    digest days that one brought; the days only this file brought go.
+    A paper only this file brought goes, unless the user bookmarked,
+    tagged or annotated it and ``force`` is not given: it is kept (its
+    days then belong to no file) and listed.  The file's record goes too,
+    so importing it again works.
+    """
+    stamp = _now()
+    store = journal.store
+    with store.transaction():
+        db = store._db
+        source = imported.number
+        own = [n for (n,) in db.execute("SELECT id FROM actions WHERE kind = 'import' AND source = ?", (source,))]
+        brought = _source_days(db, own)
+        here: dict[str, dict[str, int | None]] = {}  # paper -> {day: source id} of its appearances
+        for paper, day, source_id in db.execute(
+            "SELECT paper_id, digest, source_id FROM appearances WHERE paper_id IN "
+            "(SELECT paper_id FROM appearances WHERE source_id = ?)",
+            (source,),
+        ):
+            here.setdefault(paper, {})[day] = source_id
+        for paper, days in here.items():  # files imported before the journal: their appearances tell
+            brought.setdefault(paper, set()).update(day for day, by in days.items() if by == source)
+        papers = sorted(brought)
+        for chunk in chunks(papers):
+            marks = ",".join("?" * len(chunk))
+            for paper, day, source_id in db.execute(
+                f"SELECT paper_id, digest, source_id FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
+            ):
+                here.setdefault(paper, {})[day] = source_id
+        live = {n for (n,) in db.execute("SELECT id FROM sources WHERE id != ?", (source,))}
+        others = [
+            n
+            for n, kind, src in db.execute("SELECT id, kind, source FROM actions WHERE kind IN ('import', 'restore')")
+            if kind == "restore" or src in live
+        ]
+        elsewhere = _source_days(db, others, papers)  # what other files (and backups) brought these papers
+        giver: dict[tuple[str, str], int | None] = {}
+        for paper, days in here.items():
+            for day, by in days.items():
+                # Another file's appearance (one imported before the journal, say).  An
+                # appearance of no file is a backup's (its journal record tells) or one
+                # a forget kept for the user's sake: no evidence that anything else brought it.
+                if by is not None and by != source:
+                    elsewhere.setdefault(paper, set()).add(day)
+                    giver[(paper, day)] = by
+        annotated = set()
+        for chunk in chunks(papers):
+            marks = ",".join("?" * len(chunk))
+            annotated.update(
+                pid for (pid,) in db.execute(
+                    f"SELECT id FROM papers WHERE id IN ({marks}) AND (bookmarked = 1 OR note != '' "
+                    "OR id IN (SELECT paper_id FROM tags))",
+                    tuple(chunk),
+                )
+            )
+        changes: list[Change] = []
+        writes: list[tuple[str, str, str | None]] = []
+        removed: list[str] = []
+        shared: list[str] = []
+        kept: list[str] = []
+        for paper in papers:
+            days = here.get(paper)
+            if days is None:
+                continue  # not in the library any more
+            others_days = elsewhere.get(paper, set()) & set(days)
+            keep = bool(others_days) or (paper in annotated and not force)
+            if not keep:
+                changes.append((paper, PAPER, row_value(db, paper, PAPER), None))
+                writes.append((paper, PAPER, None))
+                removed.append(paper)
+                continue
+            (shared if others_days else kept).append(paper)
+            for day, by in sorted(days.items()):
+                if by != source:
+                    continue
+                if day in others_days:  # another file brought it too: it is that file's now
+                    other = giver.get((paper, day)) or _giver(db, others, paper, day, live)
+                    value: str | None = "" if other is None else str(other)
+                else:
+                    value = None if others_days else ""  # kept for the user's sake: the day stays, no file's
+                changes.append((paper, DIGEST + day, str(source), value))
+                writes.append((paper, DIGEST + day, value))
+        sha_field = SOURCE + imported.sha256
+        changes.append(("", sha_field, row_value(db, "", sha_field), None))
+        writes.append(("", sha_field, None))
+        reindex = write_values(db, writes, stamp)
+        store._bump(sorted(reindex - set(removed)))
+        count = len(removed)
+        name = os.path.basename(imported.path) or imported.path
+        label = f"forgot {name} ({count:,} paper{'s' if count != 1 else ''} taken out)"
+        number = record(db, store._meta("device") or "", "forget", label, changes, source=source, stamp=stamp)
+    return Forgotten(imported, removed, shared, kept, journal.action(number or 0))
+
+
+def _giver(db: sqlite3.Connection, actions: Sequence[int], paper: str, day: str, live: set[int]) -> int | None:
+    """Which live file's import brought ``paper`` on ``day`` (None: a backup, or none)."""
+    wanted = set(actions)
+    for action, new in db.execute("SELECT action, new FROM changes WHERE paper = ? AND field = ?", (paper, IMPORTED)):
+        if action in wanted and day in (new or "").split():
+            found = db.execute("SELECT source FROM actions WHERE id = ?", (action,)).fetchone()
+            if found and found[0] in live:
+                return int(found[0])
+    return None
+

@@ -918,6 +918,16 @@ class Store:
             ).fetchall()
         return count, [dt.date.fromisoformat(day) for (day,) in days]
 
+    def removed_since(self, rev: int) -> list[str]:
+        """Papers ``forget`` took out after revision ``rev`` (and not put back): the index deletes them."""
+        with self._lock:
+            return [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT paper_id FROM removed WHERE rev > ? AND paper_id NOT IN (SELECT id FROM papers)", (rev,)
+                )
+            ]
+
     def changed_since(self, rev: int) -> list[Paper]:
         """Papers whose indexed content changed after revision ``rev``."""
         with self._lock:
