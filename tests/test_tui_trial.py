@@ -10,6 +10,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from paperreader.library import Library
 from paperreader.tui.app import PaperReaderApp
 from paperreader.tui.paper_list import PaperList
 from paperreader.tui.views import ViewsPanel
@@ -77,3 +78,38 @@ async def test_the_cursor_row_stays_on_screen_after_escape_a_view_and_a_sort(sam
         await until(pilot, lambda: len(papers.ids) == 22, "the view's list")
         await settle(pilot)
         assert papers.current_id == chosen and cursor_on_screen(app)
+
+
+# -- 6. in published order the rows show the published date -------------------------------------
+
+
+async def test_sorted_by_published_date_the_rows_show_it(sample_dir: Path) -> None:
+    with Library(sample_dir) as library:
+        stored = {paper.id: paper for paper in library.store.papers()}
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        await pilot.press("s")  # digest -> published
+        await until(pilot, lambda: app.sort == "published" and not papers.grouped, "the published order")
+        await settle(pilot)
+        shown = [papers.render_line(y).text.rstrip() for y in range(len(papers.ids))]
+        dated = 0
+        for line, paper_id in zip(shown, papers.ids):
+            paper = stored[paper_id]
+            digest = max(paper.digests)
+            if paper.published is None:
+                assert not line.endswith(f"{digest:%b} {digest.day:2d}"), line  # no date rather than the wrong one
+                continue
+            dated += 1
+            published = paper.published
+            expected = f"{published:%b} {published.day:2d}" if published.year == digest.year else f"{published:%b} {published.year}"
+            assert line.endswith(" " + expected), (line, published, digest)
+        assert dated >= 5  # the sample has papers published on other days, and in other years, than their digest
+        assert any(stored[pid].published and stored[pid].published.year < max(stored[pid].digests).year for pid in papers.ids)
+        await pilot.press("s")  # upvotes: the digest's day again
+        await until(pilot, lambda: app.sort == "upvotes", "the upvotes order")
+        await settle(pilot)
+        first = stored[papers.ids[0]]
+        day = max(first.digests)
+        assert papers.render_line(0).text.rstrip().endswith(f"{day:%b} {day.day:2d}")

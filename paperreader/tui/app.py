@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -77,6 +77,8 @@ class Results:
     exact: bool = True
     #: Where each digest day's run starts, for a list in digest order: (index, day).
     groups: list[tuple[int, dt.date]] = field(default_factory=list)
+    #: The date the rows show: the one they are sorted by (published), else their digest's.
+    dates: Literal["digest", "published"] = "digest"
 
 
 def _days(days: list[dt.date]) -> str:
@@ -469,6 +471,8 @@ class PaperReaderApp(App[None]):
         else:
             ids = store.ids(view, digest=digest, order=sort)
             results = Results(token, ids, len(ids))
+        if sort == "published" and similar is None:
+            results.dates = "published"
         self._post_to_reader(self.ResultsReady(results))
 
     def _post_to_reader(self, message: Message) -> None:
@@ -503,7 +507,7 @@ class PaperReaderApp(App[None]):
         self.terms = results.terms
         self.total_matches = results.total
         self.exact_total = results.exact
-        papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups)
+        papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups, dates=results.dates)
         if self._seek_unread:
             self._seek_unread = False
             first = self._find_unread(0, +1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from typing import Literal
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -28,7 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..store import RowCache
+from ..store import Row, RowCache
 
 __all__ = ["PaperList"]
 
@@ -72,6 +73,18 @@ def _short_day(iso: str) -> str:
     """ "Nov 12", "Mar  3": a digest's date as the page itself gives it (no year)."""
     day = dt.date.fromisoformat(iso)
     return f"{day:%b} {day.day:2d}"
+
+
+def _published_day(iso: str | None, digest: str) -> str:
+    """ "Nov 10", "Sep 2024": when a paper was published, with the year when it is not its digest's.
+
+    Papers in a digest are often months or years old; "Sep  3" would read as
+    this year's.  (As ``ls -l`` does: the year instead of the day for older dates.)
+    """
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(iso)
+    return _short_day(iso) if iso[:4] == digest[:4] else f"{day:%b} {day.year}"
 
 
 def _heading(day: dt.date, count: int) -> str:
@@ -152,6 +165,8 @@ class PaperList(ScrollView, can_focus=True):
         self._starts: list[int] = []
         self._days: list[dt.date] = []
         self._head_lines: list[int] = []
+        #: The date each row shows when no heading gives it: its digest's, or when it was published.
+        self._dates: Literal["digest", "published"] = "digest"
 
     # -- data -------------------------------------------------------------------
 
@@ -175,14 +190,18 @@ class PaperList(ScrollView, can_focus=True):
         *,
         keep: str | None = None,
         groups: Sequence[tuple[int, dt.date]] = (),
+        dates: Literal["digest", "published"] = "digest",
     ) -> None:
         """Show ``ids`` (their rows come from ``rows``); keep the cursor on ``keep`` if listed.
 
         ``groups``: ``(first index, day)`` of each digest day's run, for a list
-        in digest order; each gets a heading line.
+        in digest order; each gets a heading line.  ``dates``: the date a row
+        shows without a heading, the one the list is sorted by when it is sorted
+        by a date (the published date in published order).
         """
         self._ids = ids
         self._rows = rows
+        self._dates = dates
         self._starts = [start for start, _day in groups]
         self._days = [day for _start, day in groups]
         self._head_lines = [start + number for number, start in enumerate(self._starts)]
@@ -325,7 +344,7 @@ class PaperList(ScrollView, can_focus=True):
 
         # The right-hand columns: upvotes, and the day when no heading gives it.
         right = ""
-        day = "" if self.grouped else " " + _short_day(row.last_digest)
+        day = "" if self.grouped else self._row_day(row)
         votes = f"▲{row.upvotes}" if row.upvotes else ""
         if width >= 50:
             right = f" {votes:>{VOTES_WIDTH - 1}}{day}"
@@ -354,6 +373,12 @@ class PaperList(ScrollView, can_focus=True):
             Segment(right, meta_style),
         ]
         return Strip(segments, width).crop_extend(0, width, Style())
+
+    def _row_day(self, row: Row) -> str:
+        """ " Nov 12": the row's date column (blank for a paper with no published date)."""
+        if self._dates == "published":
+            return f" {_published_day(row.published, row.last_digest):>8}"
+        return " " + _short_day(row.last_digest)
 
     def _render_heading(self, number: int, width: int) -> Strip:
         """ "── Wed Nov 12, 2025 · 8 papers ─────": the digest day over its rows."""
