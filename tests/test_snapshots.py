@@ -43,10 +43,12 @@ def test_help_screen(snap_compare, sample_dir: Path) -> None:
     assert snap_compare(make_app(sample_dir), terminal_size=SIZE, run_before=help_)
 
 
-def test_welcome_screen(snap_compare, tmp_path: Path) -> None:
+def test_welcome_screen(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     async def wait(pilot: Pilot) -> None:
         await settle(pilot)
 
+    # The welcome names the data dir ("~/empty"): the same on every run.
+    monkeypatch.setenv("HOME", str(tmp_path))
     assert snap_compare(make_app(tmp_path / "empty"), terminal_size=SIZE, run_before=wait)
 
 

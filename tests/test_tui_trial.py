@@ -8,11 +8,18 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from paperreader.library import Library
+from paperreader.models import SavedView
+from paperreader.paths import READ_ONLY
+from paperreader.store import Store, StoreError
 from paperreader.tui.app import PaperReaderApp
 from paperreader.tui.paper_list import PaperList
+from paperreader.tui.screens import HelpScreen
+from paperreader.tui.viewer import PaperViewer
 from paperreader.tui.views import ViewsPanel
 
 from .tui_helpers import make_app, settle
@@ -113,3 +120,114 @@ async def test_sorted_by_published_date_the_rows_show_it(sample_dir: Path) -> No
         first = stored[papers.ids[0]]
         day = max(first.digests)
         assert papers.render_line(0).text.rstrip().endswith(f"{day:%b} {day.day:2d}")
+
+
+# -- 3. q in the opened abstract goes back to the list; in the list it quits ----------------------
+
+
+async def test_q_in_the_opened_abstract_goes_back_to_the_list(sample_dir: Path) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        await pilot.press("j", "enter")
+        assert app.query_one(PaperViewer).has_focus
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.is_running and papers.has_focus and papers.cursor == 1
+        rows = dict((description, keys) for keys, description, _id in app.help_rows())
+        assert rows["back to the list (q in the list quits)"] == "q"
+        await pilot.press("q")  # in the list: quit
+        await until(pilot, lambda: not app.is_running, "the reader to quit")
+
+
+# -- 5. a read-only library says so at start --------------------------------------------------------
+
+
+async def test_a_read_only_library_says_so_once_at_start(sample_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(cls: type[Store], path: Path) -> Store:
+        raise StoreError(f"{path}: cannot open the library for writing", reason=READ_ONLY)
+
+    monkeypatch.setattr(Store, "_open_writable", classmethod(refused))
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.library.store.read_only == READ_ONLY
+        said = [note for note in notices(app) if "read-only" in note]
+        assert len(said) == 1
+        assert "reading and searching work" in said[0] and "cannot be saved" in said[0]
+        assert READ_ONLY in said[0]  # why, and where
+        status = str(app.query_one("#list-status", Static).render())
+        assert status.startswith("22 of 22 papers") and status.endswith("· read-only")
+        await pilot.press("b")  # refused, as before, and still said only once at start
+        await settle(pilot)
+        assert len([note for note in notices(app) if "read-only here" in note]) == 1
+
+
+async def test_a_writable_library_says_nothing_of_it(sample_dir: Path) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not [note for note in notices(app) if "read-only" in note]
+        assert "read-only" not in str(app.query_one("#list-status", Static).render())
+
+
+# -- 7. escape closes the views panel after a view was opened ---------------------------------------
+
+
+async def test_escape_closes_the_views_panel_after_enter_opened_a_view(sample_dir: Path) -> None:
+    with Library(sample_dir) as library:
+        library.store.save_view(SavedView("Diffusion", "diffusion", "all"))
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = app.query_one(ViewsPanel)
+        papers = app.query_one(PaperList)
+        await pilot.press("v")
+        await until(pilot, lambda: panel.has_class("visible"), "the views panel")
+        await pilot.press("end", "enter")  # the saved view, the last one
+        await until(pilot, lambda: app.query == "diffusion" and 0 < len(papers.ids) < 22, "the view's papers")
+        assert papers.has_focus and panel.has_class("visible")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not panel.has_class("visible") and papers.has_focus
+        assert app.query == "diffusion"  # the view stays: escape closed the panel and did nothing else
+        await pilot.press("escape")  # the next escape steps back as before: the query goes
+        await until(pilot, lambda: app.query == "" and len(papers.ids) == 22, "the query cleared")
+
+
+# -- 8. j and k scroll the help -------------------------------------------------------------------
+
+
+async def test_j_and_k_scroll_the_help_like_the_arrows(sample_dir: Path) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        box = app.screen.query_one("#help-box")
+        await settle(pilot)
+        assert box.max_scroll_y > 3 and box.scroll_y == 0
+        await pilot.press("j", "j", "j")
+        await until(pilot, lambda: box.scroll_y == 3, "three lines down")
+        await pilot.press("k")
+        await until(pilot, lambda: box.scroll_y == 2, "one line up")
+        await pilot.press("down")  # the same steps as the arrows
+        await until(pilot, lambda: box.scroll_y == 3, "the arrow's line")
+
+
+# -- 9. the welcome screen names the data dir ------------------------------------------------------
+
+
+async def test_the_welcome_screen_names_the_library_it_looked_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for data_dir, shown in ((home / "papres", "~/papres"), (tmp_path / "elsewhere", str(tmp_path / "elsewhere"))):
+        app = make_app(data_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.screen.has_class("empty")
+            welcome = str(app.query_one("#welcome", Static).render())
+            assert f"Your library at {shown} is empty." in " ".join(welcome.split())
+            assert "--data-dir" in welcome

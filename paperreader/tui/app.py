@@ -37,6 +37,7 @@ from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
 from ..library import FileReport, Library
 from ..models import DigestDay, Paper, SavedView
+from ..paths import describe_refusal
 from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted
 from ..store import Counts, RowCache, StoreError, View
 from ..text import printable
@@ -90,6 +91,14 @@ def _days(days: list[dt.date]) -> str:
         return f"{first:%b} {first.day}"
     joiner = " and " if len(days) == 2 else " to "
     return f"{first:%b} {first.day}{joiner}{last:%b} {last.day}"
+
+
+def _shown_path(path: Path) -> str:
+    """A folder as the user would type it: absolute, ``~`` for the home folder, no control characters."""
+    full = path.expanduser().absolute()
+    with contextlib.suppress(ValueError, RuntimeError):  # not under the home folder, or no home folder
+        return printable(str(Path("~") / full.relative_to(Path.home())))
+    return printable(str(full))
 
 
 def _new_papers(count: int, days: list[dt.date]) -> str:
@@ -155,6 +164,7 @@ class ReaderScreen(Screen[None]):
 BINDING_OWNERS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
     ("The reader", (ReaderScreen,)),
     ("The list", (PaperList,)),
+    ("The abstract (enter)", (PaperViewer,)),
     ("The views panel (v)", (ViewsPanel,)),
     ("The digests screen (D)", (DigestsScreen,)),
     ("The history (h)", (HistoryScreen,)),
@@ -260,7 +270,10 @@ class PaperReaderApp(App[None]):
         yield Static(
             Text.assemble(
                 ("Welcome to paperreader\n\n", "bold"),
-                "Your library is empty. Import the digests you saved:\n\n",
+                # Where it looked, so a mistyped --data-dir shows at once.
+                "Your library at ",
+                (_shown_path(self.data_dir), "bold"),
+                " is empty. Import the digests you saved:\n\n",
                 ("    paperreader import ~/path/to/digests\n\n", "bold"),
                 "or press ",
                 ("i", "bold reverse"),
@@ -268,7 +281,8 @@ class PaperReaderApp(App[None]):
                 ("q", "bold reverse"),
                 " quits, ",
                 ("?", "bold reverse"),
-                " lists every key.",
+                " lists every key.\n\n",
+                ("Not the folder you meant? Start paperreader with --data-dir DIR.", "dim"),
             ),
             id="welcome",
         )
@@ -285,6 +299,7 @@ class PaperReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self._apply_config()
+        self._tell_read_only()
         self.query_one(PaperList).loading = True  # until the first results arrive
         self._update_info()
         self.reload()
@@ -294,6 +309,21 @@ class PaperReaderApp(App[None]):
         if self.inbox is not None:
             self.check_inbox()
             self.main_screen.set_interval(self.config.inbox_interval if self.config else 5.0, self.check_inbox)
+
+    def _tell_read_only(self) -> None:
+        """Say once, at start, that the library can be read but not changed (a read-only mount, a full disk).
+
+        Otherwise the first sign is a refused bookmark, after the user has begun work.
+        """
+        store = self.library.store
+        if store.read_only is None:
+            return
+        self.notify(
+            f"The library at {_shown_path(store.path.parent)} is read-only here "
+            f"({printable(describe_refusal(store.read_only, store.path))}): reading and searching work, "
+            "but changes (read, bookmarks, tags, notes, views) cannot be saved.",
+            title="Read-only library", severity="warning", markup=False, timeout=15,
+        )
 
     def _apply_config(self) -> None:
         """The theme and key overrides of the config file; what cannot be used is said, not fatal."""
@@ -539,6 +569,8 @@ class PaperReaderApp(App[None]):
         else:
             what = f"{shown:,} of {counts.papers:,} papers"
         status = f"{what} · {counts.unread:,} unread · {counts.bookmarked:,} bookmarked"
+        if self.library.store.read_only is not None:
+            status += " · read-only"  # the start-up notice goes away; this stays while it holds
         self.query_one("#list-status", Static).update(Text(status))
         sort = self.sort if (self.query.strip() or self.sort != "relevance") else "digest"
         parts = [self.view, f"sort: {sort}"]
@@ -623,9 +655,16 @@ class PaperReaderApp(App[None]):
         self.query_one("#query", Input).focus()
 
     def action_back(self) -> None:
-        """Escape: leave "similar papers", else clear the filter, else focus the list."""
+        """Escape: close the views panel, else leave "similar papers", else clear the filter, else focus the list.
+
+        The panel first: enter on a view gives the focus to the list (to read
+        the view's papers), and the escape that follows means "close the panel",
+        not "clear the view's query" (in the filter bar, escape still clears it).
+        """
         query_input = self.query_one("#query", Input)
-        if self.similar_to is not None:
+        if self.query_one(ViewsPanel).has_class("visible") and not query_input.has_focus:
+            self._show_views(False)
+        elif self.similar_to is not None:
             self.similar_to = None
             self.refresh_results()
         elif query_input.has_focus or self.query:
@@ -693,6 +732,10 @@ class PaperReaderApp(App[None]):
         if not paper.read:
             self._set_state([paper.id], "marked read", read=True)
         self.query_one(PaperViewer).focus()
+
+    def action_close_paper(self) -> None:
+        """q in the opened abstract: back to the list, on the same paper (as q leaves mutt's pager)."""
+        self.query_one(PaperList).focus()
 
     def action_page(self) -> None:
         """Space pages the abstract; past its end the paper has been read, as paging does in mutt and newsboat."""

@@ -35,7 +35,12 @@ class HelpScreen(ModalScreen[None]):
     help never tells a key that no longer works; the id is what to remap.
     """
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", tooltip="close this help", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", tooltip="close this help", id="help.close"),
+        # j/k as everywhere else in the reader (the list, the views panel, the digests screen).
+        Binding("j", "scroll_help('down')", "Down", show=False, tooltip="help: scroll down (as ↓)", id="help.down"),
+        Binding("k", "scroll_help('up')", "Up", show=False, tooltip="help: scroll up (as ↑)", id="help.up"),
+    ]
 
     def __init__(self, sections: Sequence[tuple[str, Sequence[HelpRow]]]) -> None:
         super().__init__()
@@ -65,6 +70,14 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "Keys"
             box.border_subtitle = "escape to close"
             yield Static(Group(*tables), id="help-table")
+
+    def action_scroll_help(self, direction: str) -> None:
+        """What the arrows do in the help: the scrolling box's own scroll actions."""
+        box = self.query_one("#help-box", VerticalScroll)
+        if direction == "down":
+            box.action_scroll_down()
+        else:
+            box.action_scroll_up()
 
 
 class ConfirmScreen(ModalScreen[bool]):

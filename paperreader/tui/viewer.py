@@ -11,11 +11,13 @@ the abstract below it must stay on screen (``c`` copies the whole title).
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -103,7 +105,16 @@ def body_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str, 
 
 
 class PaperViewer(VerticalScroll, can_focus=True):
-    """A scrollable page showing one paper; the app tells it what to show."""
+    """A scrollable page showing one paper; the app tells it what to show.
+
+    In the opened abstract ``q`` goes back to the list, as it leaves the pager
+    in mutt and newsboat (where users' fingers expect it); in the list ``q``
+    still quits.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.close_paper", "Back", tooltip="back to the list (q in the list quits)", id="viewer.back"),
+    ]
 
     DEFAULT_CSS = """
     PaperViewer { padding: 0 1; scrollbar-size-vertical: 1; }
