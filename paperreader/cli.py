@@ -339,6 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="SOURCE", help="the import's number (see 'imports') or the imported file's path")
     p.add_argument("--force", action="store_true", help="take out bookmarked, tagged and annotated papers too")
     p = command(
+        "sync",
+        "sync with your other machines through a folder (Syncthing, Dropbox, a git repo...)",
+        "paperreader sync --folder ~/Sync/paperreader",
+        "Append this device's new actions to its own file in the sync folder and apply the other "
+        "devices' (read and bookmark: the newest wins; tags: added and removed one by one; a note "
+        "edited on two devices keeps both texts; saved views: the newest wins). The folder is "
+        "--folder (remembered), else [sync] folder of the config file. Prints one line of counts.",
+    )
+    p.add_argument("--folder", type=Path, metavar="DIR", help="the sync folder (remembered for next time)")
+    p.add_argument("--status", action="store_true", help="show this device's name, the folder and the devices heard from")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p = command(
         "history",
         "the actions that changed the library, newest first",
         "paperreader history --limit 5",
@@ -1211,6 +1223,58 @@ def cmd_forget(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def sync_folder(library: Library, config_folder: Path | None) -> Path | None:
+    """The sync folder: the config file's ``[sync] folder``, else the one ``sync --folder`` remembered."""
+    if config_folder is not None:
+        return config_folder
+    remembered = library.store.setting("sync.folder")
+    return Path(remembered) if remembered else None
+
+
+def cmd_sync(library: Library, args: argparse.Namespace) -> int:
+    from .sync import SyncError, sync, sync_status
+
+    config = _load_config(args)
+    if args.folder is not None:
+        folder: Path | None = args.folder.expanduser().absolute()
+    else:
+        folder = sync_folder(library, config.sync_folder if config is not None else None)
+    if args.status:
+        status = sync_status(library.store, folder)
+        if args.json:
+            json.dump(status, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+            return 0
+        print(f"device      {printable(str(status['device']))}")
+        last = status["last_sync"]
+        print(f"folder      {printable(str(folder)) if folder else '(not set: sync --folder DIR, or [sync] folder in the config file)'}"
+              + (f"  (last sync {str(last)[:16].replace('T', ' ')} UTC)" if last else "  (never synced)"))
+        if status["unsent_actions"] is not None:
+            print(f"unsent      {_n(int(status['unsent_actions']), 'action')}")  # type: ignore[call-overload]
+        for seen in status["devices"]:  # type: ignore[attr-defined]
+            print(f"heard from  {printable(seen['device'])}  ({_n(seen['actions'], 'action')}, newest {str(seen['newest'])[:16].replace('T', ' ')})")
+        return 0
+    if folder is None:
+        _error("no sync folder: give --folder DIR (remembered), or set [sync] folder in the config file")
+        return 2
+    try:
+        report = sync(library.store, folder, library.data_dir)
+    except SyncError as error:
+        _error(str(error))
+        return 1
+    if args.folder is not None:  # remembered once it worked
+        library.store.set_setting("sync.folder", str(folder))
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(printable(report.line()))
+    if report.error:
+        _error(f"{report.error}; the other devices' changes were applied, this device's were not sent")
+        return 1
+    return 0
+
+
 def cmd_history(library: Library, args: argparse.Namespace) -> int:
     from .journal import local_time
 
@@ -1243,6 +1307,7 @@ COMMANDS = {
     "redo": cmd_redo,
     "history": cmd_history,
     "imports": cmd_imports,
+    "sync": cmd_sync,
     "forget": cmd_forget,
     "import": cmd_import,
     "search": cmd_search,

@@ -44,6 +44,10 @@ path = "~/thesis/papers.bib"
 format = "bibtex"                       # md, csv, json, bibtex, ris, csljson, notes (a folder)
 select = "tag:thesis"                   # bookmarked (default), all, unread, read, tag:TAG,
                                         # view:NAME, digest:DATE, since:DATE; last, query:QUERY
+
+[sync]                                  # sync between machines through a folder (Syncthing, Dropbox...)
+folder = "~/Sync/paperreader"
+interval = 10                           # seconds between the reader's looks at the folder
 """
 
 _BINDING_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -99,6 +103,10 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     #: The ``[[export]]`` tables: files kept up to date (paperreader/autoexport.py).
     exports: list[AutoExport] = field(default_factory=list)
+    #: ``[sync] folder``: the folder another tool keeps in sync between machines (paperreader/sync.py).
+    sync_folder: Path | None = None
+    #: ``[sync] interval``: seconds between the reader's looks at the folder.
+    sync_interval: float = 10.0
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
@@ -109,6 +117,7 @@ class Config:
             "theme": self.theme,
             "keys": dict(self.keys),
             "exports": [export.to_json() for export in self.exports],
+            "sync": {"folder": str(self.sync_folder) if self.sync_folder else None, "interval": self.sync_interval},
             "warnings": list(self.warnings),
         }
 
@@ -133,6 +142,11 @@ class Config:
             record = (written or {}).get(export_target(export.path))
             when = f"last written {record[2][:16].replace('T', ' ')} UTC ({record[1]} papers)" if record else "not written yet"
             lines.append(f"export          {printable(str(export.path))}  {export.format}  {printable(export.select)!r}  {when}")
+        if self.sync_folder is None:
+            lines.append("sync.folder     (not set)")
+        else:
+            state = "" if self.sync_folder.is_dir() else "  (no such folder yet)"
+            lines.append(f"sync.folder     {printable(str(self.sync_folder))}{state}")
         lines += [f"warning: {printable(w)}" for w in self.warnings]
         return lines
 
@@ -193,13 +207,18 @@ def _read(document: dict[str, Any], config: Config) -> None:
                     _read_export(table, number, config, warn)
                 else:
                     warn(f"export {number} must be a table ([[export]] with path, format, select); ignored")
+        elif key == "sync":
+            if isinstance(value, dict):
+                _read_sync(value, config, warn)
+            else:
+                warn("[sync] must be a table (folder = ..., interval = ...); ignored")
         elif key == "keys":
             if isinstance(value, dict):
                 _read_keys(value, config, warn)
             else:
                 warn("[keys] must be a table (binding_id = \"keys\"); ignored")
         else:
-            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys], [[export]])")
+            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys], [[export]], [sync])")
 
 
 def _read_inbox(table: dict[str, Any], config: Config, warn: Any) -> None:
@@ -219,6 +238,26 @@ def _read_inbox(table: dict[str, Any], config: Config, warn: Any) -> None:
                 warn("inbox.interval must be a number of seconds; ignored")
         else:
             warn(f"unknown setting inbox.{key}; ignored (known: folder, interval)")
+
+
+def _read_sync(table: dict[str, Any], config: Config, warn: Any) -> None:
+    """``[sync]``: the folder shared between machines, and how often the reader looks at it."""
+    for key, value in table.items():
+        if key == "folder":
+            if isinstance(value, str) and value.strip():
+                folder = Path(value.strip()).expanduser()
+                config.sync_folder = folder if folder.is_absolute() else config.path.parent / folder
+            else:
+                warn("sync.folder must be a folder's path (text); ignored")
+        elif key == "interval":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if value < MIN_INTERVAL:
+                    warn(f"sync.interval {value} is below {MIN_INTERVAL:g} s; using {MIN_INTERVAL:g}")
+                config.sync_interval = max(float(value), MIN_INTERVAL)
+            else:
+                warn("sync.interval must be a number of seconds; ignored")
+        else:
+            warn(f"unknown setting sync.{key}; ignored (known: folder, interval)")
 
 
 def _read_keys(table: dict[str, Any], config: Config, warn: Any) -> None:

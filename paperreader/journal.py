@@ -103,6 +103,11 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_action ON changes (action);
 CREATE INDEX IF NOT EXISTS changes_field ON changes (paper, field);
+CREATE TABLE IF NOT EXISTS sync_files (    -- how far sync read each file of the sync folder (paperreader/sync.py)
+    name   TEXT PRIMARY KEY,
+    offset INTEGER NOT NULL,               -- bytes of whole lines read
+    head   TEXT NOT NULL                   -- hash of its first bytes: a file replaced is read again
+);
 CREATE TABLE IF NOT EXISTS removed (       -- papers taken out by forget, for the search index to delete
     paper_id TEXT PRIMARY KEY,
     rev      INTEGER NOT NULL              -- the content revision that took it out
@@ -227,6 +232,7 @@ def record(
     source: int | None = None,
     stamp: str,
     empty: bool = False,
+    wall_ms: int | None = None,
 ) -> int | None:
     """Record one action and its changes (inside the transaction that made them).
 
@@ -241,7 +247,7 @@ def record(
     papers = len({change[0] for change in changes if change[0]})
     cursor = db.execute(
         "INSERT INTO actions (device, hlc, at, kind, label, papers, target, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (device, next_hlc(db), stamp, kind, label, papers, target, source),
+        (device, next_hlc(db, wall_ms), stamp, kind, label, papers, target, source),
     )
     action = cursor.lastrowid
     assert action is not None
@@ -250,6 +256,11 @@ def record(
         [(action, *change) for change in changes],
     )
     return action
+
+
+def wall_ms(store: Store) -> int:
+    """The store's wall clock in milliseconds (a test skews one device's clock through ``store.clock``)."""
+    return int(store.clock() * 1000)
 
 
 def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
@@ -382,10 +393,11 @@ class Journal:
 
         Imports are left out (``forget`` takes one back): the inbox imports
         while the user reads, and ``u`` must not take that for the last thing
-        they did.  Undos are left out too (``redo`` takes those back).
+        they did.  Undos are left out too (``redo`` takes those back), and so
+        is the state sync recorded when it began (``baseline``: not a change).
         """
         with self.store._lock:
-            return self._local("kind NOT IN ('import', 'undo') AND reverted IS NULL")
+            return self._local("kind NOT IN ('import', 'undo', 'baseline') AND reverted IS NULL")
 
     def redoable(self) -> Action | None:
         """The undo ``redo`` would take back: the newest one not redone, if no new action came after it."""
@@ -393,7 +405,7 @@ class Journal:
             last_undo = self._local("kind = 'undo' AND reverted IS NULL")
             if last_undo is None:
                 return None
-            newer = self._local("kind NOT IN ('import', 'undo', 'redo') AND id > ?", (last_undo.number,))
+            newer = self._local("kind NOT IN ('import', 'undo', 'redo', 'baseline') AND id > ?", (last_undo.number,))
         return None if newer is not None else last_undo
 
     def undo(self) -> Reverted:
@@ -453,7 +465,10 @@ class Journal:
             ]
             reindex = write_values(self._db, [(paper, field, value) for paper, field, _, value in writes], stamp)
             self.store._bump(sorted(reindex))
-            number = record(self._db, self.store._meta("device") or "", "back", f"went back to {what}", writes, stamp=stamp)
+            number = record(
+                self._db, self.store._meta("device") or "", "back", f"went back to {what}", writes, stamp=stamp,
+                wall_ms=wall_ms(self.store),
+            )
         papers = len({paper for paper, *_ in writes if paper})
         views = sum(1 for paper, *_ in writes if not paper)
         if not writes:
@@ -492,7 +507,8 @@ class Journal:
         reindex = write_values(self._db, [(paper, field, old) for paper, field, _, old in writes], stamp)
         self.store._bump(sorted(reindex))
         number = record(
-            self._db, self.store._meta("device") or "", kind, label, writes, target=target.number, stamp=stamp, empty=True
+            self._db, self.store._meta("device") or "", kind, label, writes, target=target.number, stamp=stamp, empty=True,
+            wall_ms=wall_ms(self.store),
         )
         self._db.execute("UPDATE actions SET reverted = ? WHERE id = ?", (number, target.number))
         return Reverted(kind, target, self.action(number or 0), writes, len(papers_kept), len(views_kept))
@@ -983,7 +999,9 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
         count = len(removed)
         name = os.path.basename(imported.path) or imported.path
         label = f"forgot {name} ({count:,} paper{'s' if count != 1 else ''} taken out)"
-        number = record(db, store._meta("device") or "", "forget", label, changes, source=source, stamp=stamp)
+        number = record(
+            db, store._meta("device") or "", "forget", label, changes, source=source, stamp=stamp, wall_ms=wall_ms(store)
+        )
     return Forgotten(imported, removed, shared, kept, journal.action(number or 0))
 
 
@@ -997,3 +1015,102 @@ def _giver(db: sqlite3.Connection, actions: Sequence[int], paper: str, day: str,
                 return int(found[0])
     return None
 
+
+
+# -- merging: what every device agrees a field holds -----------------------------------------------
+#
+# The rules (README, "Sync between machines"): read, bookmark, each tag and each
+# saved view take the value of their newest event, ordered by hybrid logical
+# clock and then device name; a note is folded over its events in that order,
+# and an edit made without having seen the note it meets (two devices edited it
+# between syncs) keeps both texts, the newer on top.  Every event is in the
+# journal, so the value is a function of the set of events a device has seen,
+# whatever order it saw them in.
+
+#: The line a merged note puts above the text another device wrote.
+NOTE_MARK = "── note from {device} ──"
+
+
+def merged_note(events: Iterable[tuple[str | None, str | None, str]]) -> str:
+    """Fold a note's events ``(base, new, device)``, oldest first, into the text every device shows.
+
+    ``base`` is the text the event's device changed.  An event made on top of
+    the text reached so far replaces it; one made on top of something else
+    (concurrent) keeps both, unless one side is empty (a deletion never wins
+    over text) or they are equal.
+    """
+    text, author = "", ""
+    for base, new, device in events:
+        new = new or ""
+        if new == text:
+            author = device
+        elif base == text or not text:
+            text, author = new, device
+        elif new:
+            text = f"{new}\n\n{NOTE_MARK.format(device=author)}\n{text}"
+            author = device
+    return text
+
+
+def merged_value(db: sqlite3.Connection, paper: str, field: str) -> tuple[bool, str | None]:
+    """``(any events, value)``: what the merge rules give a field from every event in the journal."""
+    if field == NOTE:
+        rows = db.execute(
+            "SELECT coalesce(c.base, c.old), c.new, a.device FROM changes c JOIN actions a ON a.id = c.action "
+            "WHERE c.paper = ? AND c.field = ? ORDER BY a.hlc, a.device, c.rowid",
+            (paper, NOTE),
+        ).fetchall()
+        return bool(rows), merged_note((base, new, device) for base, new, device in rows)
+    row = db.execute(
+        "SELECT c.new FROM changes c JOIN actions a ON a.id = c.action WHERE c.paper = ? AND c.field = ? "
+        "ORDER BY a.hlc DESC, a.device DESC, c.rowid DESC LIMIT 1",
+        (paper, field),
+    ).fetchone()
+    return row is not None, (row[0] if row else None)
+
+
+def settle_fields(db: sqlite3.Connection, keys: Iterable[tuple[str, str]], stamp: str) -> tuple[list[Change], set[str]]:
+    """Give each field the value the merge rules say (inside a transaction).
+
+    Returns the fields written ``(paper, field, before, after)`` and the
+    papers whose searchable text changed.  Fields of papers not here are left
+    for when the paper arrives.
+    """
+    keys = list(dict.fromkeys(keys))
+    values = current_values(db, keys)
+    writes: list[Change] = []
+    for paper, field in keys:
+        here = values.get((paper, field))
+        if paper and here is None:
+            continue  # not imported here (yet)
+        found, value = merged_value(db, paper, field)
+        if not found:
+            continue
+        if field.startswith(TAG) or field in (READ, BOOKMARKED):
+            value = "1" if value == "1" else "0"
+        elif field == NOTE:
+            value = value or ""
+        if value != here:
+            writes.append((paper, field, here, value))
+    reindex = write_values(db, [(paper, field, value) for paper, field, _, value in writes], stamp)
+    return writes, reindex
+
+
+def settle_arrivals(db: sqlite3.Connection, papers: Sequence[str], stamp: str) -> set[str]:
+    """Papers just added: take the state other devices gave them before they arrived here.
+
+    Returns the papers whose searchable text (tags, note) changed.
+    """
+    keys: list[tuple[str, str]] = []
+    for chunk in chunks(list(papers)):
+        marks = ",".join("?" * len(chunk))
+        keys += [
+            (paper, field)
+            for paper, field in db.execute(
+                f"SELECT DISTINCT paper, field FROM changes WHERE paper IN ({marks})", tuple(chunk)
+            )
+            if is_state_field(field)
+        ]
+    if not keys:
+        return set()
+    return settle_fields(db, keys, stamp)[1]

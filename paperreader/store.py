@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -328,6 +329,8 @@ class Store:
         #: Why the library was opened for reading only (a full disk, a read-only
         #: mount), or None: it can be written.
         self.read_only = read_only
+        #: The wall clock the journal's hybrid logical clock reads (seconds); a test skews it.
+        self.clock: Callable[[], float] = time.time
         #: Called after every committed change (see :meth:`add_commit_hook`).
         self._commit_hooks: list[Callable[[], None]] = []
 
@@ -560,7 +563,9 @@ class Store:
 
     def _record(self, kind: str, label: str, changes: Sequence[Change], stamp: str, **links: int | None) -> int | None:
         """Journal an action inside the transaction that made its changes (None: nothing changed)."""
-        return journal.record(self._db, self._meta("device") or "", kind, label, changes, stamp=stamp, **links)
+        return journal.record(
+            self._db, self._meta("device") or "", kind, label, changes, stamp=stamp, wall_ms=journal.wall_ms(self), **links
+        )
 
     # -- adding papers --------------------------------------------------------
 
@@ -590,6 +595,8 @@ class Store:
             assert source_id is not None
             new, known, updated = self._merge(papers, source_id)
             self._db.execute("UPDATE sources SET new = ? WHERE id = ?", (len(new), source_id))
+            # Papers other devices marked, tagged or annotated before they arrived here take that state now.
+            self._bump(sorted(journal.settle_arrivals(self._db, new, stamp)))
             days = sorted({day for paper in papers for day in paper.digests})
             label = f"imported {journal.describe_days(days)} ({len(papers):,} paper{'s' if len(papers) != 1 else ''})"
             self._record("import", label, self._import_changes(papers, new), stamp, source=source_id)
@@ -691,6 +698,7 @@ class Store:
                         changes.append(("", VIEW + view.name, old, value))
             new, known, updated = self._merge(papers, None)
             changes += self._import_changes(papers, new)
+            self._bump(sorted(journal.settle_arrivals(self._db, new, stamp)))
             current = {snap.id: snap for snap in self.snapshot([s.id for s in states])}
             retagged: list[str] = []
             for state in states:

@@ -40,6 +40,7 @@ from ..models import DigestDay, Paper, SavedView
 from ..paths import describe_refusal
 from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted
 from ..store import Counts, RowCache, StoreError, View
+from ..sync import SyncError, SyncReport, changed_signature, sync
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
 from .digests import DigestChoice, DigestsScreen
@@ -225,6 +226,16 @@ class PaperReaderApp(App[None]):
         ).attach()
         self.debounce = debounce
         self.poll_interval = poll_interval
+        #: The folder shared with the user's other machines (the config's, else the one 'sync --folder' kept).
+        remembered = self.library.store.setting("sync.folder")
+        self.sync_folder: Path | None = (config.sync_folder if config is not None else None) or (
+            Path(remembered) if remembered else None
+        )
+        self._sync_busy = False
+        #: What the folder and the journal looked like at the last sync: a change brings another.
+        self._sync_seen: tuple[object, ...] | None = None
+        #: The last sync failure told (said once, until a sync works again).
+        self._sync_error: str | None = None
         #: Rows of the papers, fetched as the list draws them.
         self.rows = RowCache(self.library.store)
         #: The status line's counts: read on (re)load, then kept by deltas.
@@ -309,6 +320,9 @@ class PaperReaderApp(App[None]):
         if self.inbox is not None:
             self.check_inbox()
             self.main_screen.set_interval(self.config.inbox_interval if self.config else 5.0, self.check_inbox)
+        if self.sync_folder is not None:  # at start, then whenever the folder or the journal changes
+            self.check_sync()
+            self.main_screen.set_interval(self.config.sync_interval if self.config else 10.0, self.check_sync)
 
     def _tell_read_only(self) -> None:
         """Say once, at start, that the library can be read but not changed (a read-only mount, a full disk).
@@ -396,6 +410,9 @@ class PaperReaderApp(App[None]):
 
     def on_unmount(self) -> None:
         self.auto_exports.close()  # a change made just before quitting is still exported
+        if self.sync_folder is not None:  # and sent to the other machines
+            with contextlib.suppress(Exception):  # nobody left to tell; the next sync sends it
+                sync(self.library.store, self.sync_folder, self.data_dir)
         self.library.close()
 
     def _auto_export_notice(self, message: str) -> None:
@@ -1158,6 +1175,60 @@ class PaperReaderApp(App[None]):
         self.apply_filter(choice.topic or "", "all", choice.date)
         what = f"{choice.topic!r} in " if choice.topic else ""
         self.notify(f"Showing {what}the digest of {choice.date:%b %d} (escape: back)", markup=False, timeout=3)
+
+    # -- sync with the other machines ------------------------------------------------------------
+
+    def _sync_state(self) -> tuple[object, ...]:
+        """The folder's files (names, sizes, times) and the journal's newest action: what a sync depends on."""
+        assert self.sync_folder is not None
+        newest = self.library.store.journal.actions(limit=1)
+        return changed_signature(self.sync_folder), newest[0].number if newest else 0
+
+    def check_sync(self) -> None:
+        """Sync when another device's file changed, or this device made a change (polling the folder)."""
+        if self.sync_folder is None or self._sync_busy:
+            return
+        if self._sync_seen is not None and self._sync_state() == self._sync_seen:
+            return
+        self._sync_busy = True
+        self.run_sync()
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def run_sync(self) -> None:
+        assert self.sync_folder is not None
+        try:
+            report = sync(self.library.store, self.sync_folder, self.data_dir)
+            seen = self._sync_state()
+        except (SyncError, StoreError, OSError) as error:
+            self.call_from_thread(self._sync_failed, str(error))
+            return
+        finally:
+            self._sync_busy = False
+        self.call_from_thread(self._synced, report, seen)
+
+    def _sync_failed(self, message: str) -> None:
+        self._sync_seen = None
+        if message != self._sync_error:  # said once; the next polls try again quietly
+            self._sync_error = message
+            self.notify(f"Sync: {message}", severity="warning", markup=False, timeout=10)
+
+    def _synced(self, report: SyncReport, seen: tuple[object, ...]) -> None:
+        """Show what another device's changes changed here, and say so."""
+        self._sync_seen = seen
+        if report.error and report.error != self._sync_error:
+            self._sync_error = report.error
+            self.notify(f"Sync: {report.error}", severity="warning", markup=False, timeout=10)
+        elif not report.error:
+            self._sync_error = None
+        if report.applied_actions and report.changed:
+            who = ", ".join(report.devices)
+            self.notify(
+                f"Synced {report.changed:,} change{'s' if report.changed != 1 else ''} from {who}", markup=False, timeout=5
+            )
+        if report.changed:
+            if report.reindex:
+                self.update_index()
+            self.reload()
 
     # -- the inbox folder --------------------------------------------------------------------
 
