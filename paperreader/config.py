@@ -65,7 +65,8 @@ BINDING_IDS: frozenset[str] = frozenset(
     views.up views.down views.edit views.delete views.close view.cancel
     digests.up digests.down digests.switch digests.close
     history.up history.down history.close
-    tags.cancel note.save note.cancel help.close confirm.yes confirm.no export.cancel import.cancel
+    tags.cancel note.save note.cancel help.close help.up help.down confirm.yes confirm.no export.cancel import.cancel
+    viewer.back
     link.copy link.close
     """.split()
 )
