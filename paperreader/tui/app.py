@@ -35,6 +35,7 @@ from ..config import Config
 from ..autoexport import AutoExporter
 from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
+from ..index import SearchCancelled, SearchOutcome
 from ..library import FileReport, Library
 from ..models import DigestDay, Paper, SavedView
 from ..paths import describe_refusal
@@ -58,8 +59,10 @@ SORTS = ("relevance", "digest", "published", "upvotes", "title")
 VIEWS: tuple[View, ...] = ("all", "unread", "bookmarked")
 #: "Mark all read" asks first above this many papers.
 CONFIRM_ABOVE = 20
-#: Search results fetched at once; "+" fetches more.
+#: Search results fetched at once; "+" (or scrolling near the end) fetches more.
 PAGE = 1000
+#: Rows of a search's first screen, fetched before the full page (a few screens' worth).
+FIRST_SCREEN = 60
 #: Actions the history screen lists (the newest); ``paperreader history --limit`` shows more.
 HISTORY_ROWS = 1000
 #: Seconds the cursor must rest before the abstract viewer follows it.
@@ -81,6 +84,8 @@ class Results:
     groups: list[tuple[int, dt.date]] = field(default_factory=list)
     #: The date the rows show: the one they are sorted by (published), else their digest's.
     dates: Literal["digest", "published"] = "digest"
+    #: A search's first screen: its rows are the top of the final list, which is on its way.
+    provisional: bool = False
 
 
 def _days(days: list[dt.date]) -> str:
@@ -245,7 +250,11 @@ class PaperReaderApp(App[None]):
         self.terms: dict[str, frozenset[str]] = {}
         self.total_matches = 0
         self.exact_total = True
+        #: The list shows a search's first screen; the full page (and the exact count) is coming.
+        self.provisional = False
         self._token = 0
+        #: Set to abandon the search in flight (a newer keystroke made it stale).
+        self._cancel = threading.Event()
         self._debounce_timer: Timer | None = None
         self._viewer_timer: Timer | None = None
         self._data_version = 0
@@ -484,34 +493,63 @@ class PaperReaderApp(App[None]):
         earlier query (backspace, escape) is instant.
         """
         self._token += 1
+        # The search in flight is stale now: let it stop instead of holding the index.
+        self._cancel.set()
+        self._cancel = threading.Event()
         key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
         cached = self._cache.get(key)
         if cached is not None:
             cached.token = self._token
             self._post_to_reader(self.ResultsReady(cached))
             return
-        self.compute_results(self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to)
+        # A new search shows its first screen first; more rows of the same one come whole.
+        first = FIRST_SCREEN if self.limit <= PAGE else None
+        self.compute_results(
+            self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to, first, self._cancel
+        )
 
     @work(thread=True, exclusive=True, group="results", exit_on_error=False)
     def compute_results(
-        self, token: int, query: str, view: View, digest: dt.date | None, sort: str, limit: int, similar: Paper | None
+        self,
+        token: int,
+        query: str,
+        view: View,
+        digest: dt.date | None,
+        sort: str,
+        limit: int,
+        similar: Paper | None,
+        first: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
+        """The list for a filter, off the UI thread.
+
+        A search posts its top ``first`` rows as soon as they are ranked
+        (``quick``: a few milliseconds at any size) and then the full page
+        with the exact count; the first screen's rows are the top of the full
+        list, so the cursor stays on its paper when the page replaces it.
+        ``cancel`` set by a newer keystroke abandons either search.
+        """
         store = self.library.store
         if similar is not None:
             allowed = set(store.ids(view, digest=digest)) if view != "all" or digest else None
             hits = self.library.index().more_like(similar, allowed=allowed, limit=limit)
             results = Results(token, [h.id for h in hits], len(hits))
         elif query.strip():
-            outcome = self.library.search(query, view=view, digest=digest, limit=limit, sort=sort)
-            results = Results(
-                token,
-                [h.id for h in outcome.hits],
-                outcome.total,
-                outcome.terms,
-                outcome.error,
-                outcome.suggestion,
-                outcome.exact,
-            )
+            try:
+                if first is not None and first < limit:
+                    quick = self.library.search(
+                        query, view=view, digest=digest, limit=first, sort=sort, cancel=cancel, quick=True
+                    )
+                    shown = self._search_results(token, quick, sort)
+                    if quick.error or (quick.exact and len(quick.hits) >= quick.total):
+                        self._post_to_reader(self.ResultsReady(shown))  # that was all of it: final
+                        return
+                    shown.provisional = True
+                    self._post_to_reader(self.ResultsReady(shown))
+                outcome = self.library.search(query, view=view, digest=digest, limit=limit, sort=sort, cancel=cancel)
+            except SearchCancelled:
+                return  # a newer query is on its way
+            results = self._search_results(token, outcome, sort)
         elif sort in ("digest", "relevance"):
             ids, groups = store.ids_by_day(view, digest=digest)  # the list puts a heading over each day
             results = Results(token, ids, len(ids), groups=groups)
@@ -521,6 +559,22 @@ class PaperReaderApp(App[None]):
         if sort == "published" and similar is None:
             results.dates = "published"
         self._post_to_reader(self.ResultsReady(results))
+
+    @staticmethod
+    def _search_results(token: int, outcome: SearchOutcome, sort: str) -> Results:
+        """The list's rows for a search's answer."""
+        results = Results(
+            token,
+            [h.id for h in outcome.hits],
+            outcome.total,
+            outcome.terms,
+            outcome.error,
+            outcome.suggestion,
+            outcome.exact,
+        )
+        if sort == "published":
+            results.dates = "published"
+        return results
 
     def _post_to_reader(self, message: Message) -> None:
         """Send a worker's answer by way of the reader's screen (it bubbles up to the app).
@@ -540,7 +594,7 @@ class PaperReaderApp(App[None]):
         results = message.results
         if results.token != self._token:
             return  # a newer query is on its way
-        if not results.error:
+        if not results.error and not results.provisional:
             key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
             self._cache[key] = results
         papers = self.query_one(PaperList)
@@ -554,6 +608,7 @@ class PaperReaderApp(App[None]):
         self.terms = results.terms
         self.total_matches = results.total
         self.exact_total = results.exact
+        self.provisional = results.provisional
         papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups, dates=results.dates)
         if self._seek_unread:
             self._seek_unread = False
@@ -579,10 +634,14 @@ class PaperReaderApp(App[None]):
         counts = self.counts
         if self.similar_to is not None:
             what = f"{shown:,} similar papers"
-        elif self.query.strip() and self.exact_total:
-            what = f"{shown:,} of {self.total_matches:,} matches"
+        elif self.query.strip() and self.provisional:
+            # Never passed off as the answer: the ranking of the rest and the count are coming.
+            what = f"best {shown:,} of {'' if self.exact_total else 'about '}{self.total_matches:,} matches · searching…"
         elif self.query.strip():
-            what = f"best {shown:,} matches (+ for more)"
+            about = "" if self.exact_total else "about "
+            what = f"{shown:,} of {about}{self.total_matches:,} matches"
+            if shown < self.total_matches:
+                what += " (+ for more)"
         else:
             what = f"{shown:,} of {counts.papers:,} papers"
         status = f"{what} · {counts.unread:,} unread · {counts.bookmarked:,} bookmarked"
@@ -729,9 +788,18 @@ class PaperReaderApp(App[None]):
         self.notify(f"Sorted by {self.sort}", markup=False, timeout=2)
 
     def action_more_results(self) -> None:
-        if self.query.strip() and not self.exact_total:
-            self.limit += PAGE
+        """Fetch the next page of a search (``+``, or the list's end coming into view)."""
+        shown = len(self.query_one(PaperList).ids)
+        if not self.query.strip() or self.similar_to is not None or self.provisional:
+            return  # every row is listed (or the full page is on its way)
+        if shown < self.total_matches and self.limit <= shown:  # else a bigger page is being fetched
+            self.limit = shown + PAGE
             self.refresh_results()
+
+    @on(PaperList.NearEnd)
+    def _near_end(self, event: PaperList.NearEnd) -> None:
+        if event.rows == len(self.query_one(PaperList).ids):  # not about a list since replaced
+            self.action_more_results()
 
     def action_more_like_this(self) -> None:
         paper = self.current

@@ -35,6 +35,8 @@ __all__ = ["PaperList"]
 
 #: Room for the upvotes column: " ▲123".
 VOTES_WIDTH = 5
+#: Lines before the end of the list at which it asks for more rows (:class:`PaperList.NearEnd`).
+NEAR_END = 40
 
 
 def _fit(text: str, width: int) -> str:
@@ -155,6 +157,19 @@ class PaperList(ScrollView, can_focus=True):
             self.paper_id = paper_id
             super().__init__()
 
+    class NearEnd(Message):
+        """The cursor or the scroll came within :data:`NEAR_END` lines of the last row.
+
+        A search fetches its rows a page at a time; the app answers this by
+        fetching the next page when there is one, before the user runs out.
+        ``rows``: how many rows the list had, so that a message about a list
+        since replaced (a search's first screen) is told from a current one.
+        """
+
+        def __init__(self, rows: int) -> None:
+            self.rows = rows
+            super().__init__()
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._ids: list[str] = []
@@ -256,6 +271,20 @@ class PaperList(ScrollView, can_focus=True):
         if current != self._last_reported:
             self._last_reported = current
             self.post_message(self.Highlighted(current))
+        self._check_near_end()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._check_near_end()  # the mouse wheel or the scrollbar scrolls without moving the cursor
+
+    def _check_near_end(self) -> None:
+        """Ask for more rows when the cursor or the bottom of the window nears the last row."""
+        if not self._ids:
+            return
+        last_line = len(self._ids) + len(self._starts) - 1
+        bottom = int(self.scroll_y) + max(0, self.scrollable_content_region.height)
+        if max(self.line_of(self.cursor), bottom) >= last_line - NEAR_END:
+            self.post_message(self.NearEnd(len(self._ids)))
 
     def _scroll_cursor_into_view(self) -> None:
         """Scroll so the cursor's row (and the heading over a day's first row) is on screen.
