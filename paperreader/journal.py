@@ -102,7 +102,6 @@ CREATE TABLE IF NOT EXISTS changes (
     base   TEXT                     -- from another device: the value it changed there (NULL: = old)
 );
 CREATE INDEX IF NOT EXISTS changes_action ON changes (action);
-CREATE INDEX IF NOT EXISTS changes_field ON changes (paper, field);
 CREATE TABLE IF NOT EXISTS sync_files (    -- how far sync read each file of the sync folder (paperreader/sync.py)
     name   TEXT PRIMARY KEY,
     offset INTEGER NOT NULL,               -- bytes of whole lines read
@@ -150,16 +149,20 @@ def _put(db: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def next_hlc(db: sqlite3.Connection, wall_ms: int | None = None) -> str:
-    """A new stamp, later than every one made or seen here (inside a transaction)."""
+    """A new stamp, later than every one made or seen here (inside a transaction).
+
+    The newest stamp made here is the last local action's, so making one
+    writes nothing but the action itself (marking one paper stays as cheap
+    as it was); ``meta.hlc`` holds only the newest stamp seen from another device.
+    """
     wall = int(time.time() * 1000) if wall_ms is None else wall_ms
-    millis, counter = _parse_hlc(_get(db, "hlc"))
+    last = db.execute("SELECT hlc FROM actions WHERE seq IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+    millis, counter = max(_parse_hlc(_get(db, "hlc")), _parse_hlc(last[0] if last else None))
     if wall > millis:
         millis, counter = wall, 0
     else:
         counter += 1
-    stamp = _format_hlc(millis, counter)
-    _put(db, "hlc", stamp)
-    return stamp
+    return _format_hlc(millis, counter)
 
 
 #: A stamp from another device is followed at most this far ahead of this
@@ -608,13 +611,14 @@ def current_values(db: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
     papers = unique(paper for paper, field in keys if paper)
     rows: dict[str, tuple[int, int, str]] = {}
     tags: set[tuple[str, str]] = set()
+    any_tag = any(field.startswith(TAG) for _, field in keys)
     for chunk in chunks(papers):
         marks = ",".join("?" * len(chunk))
         for pid, read, bookmarked, note in db.execute(
             f"SELECT id, read, bookmarked, note FROM papers WHERE id IN ({marks})", tuple(chunk)
         ):
             rows[pid] = (read, bookmarked, note)
-        if any(field.startswith(TAG) for _, field in keys):
+        if any_tag:
             tags.update(
                 (pid, tag) for pid, tag in db.execute(f"SELECT paper_id, tag FROM tags WHERE paper_id IN ({marks})", tuple(chunk))
             )
@@ -677,10 +681,13 @@ def write_values(db: sqlite3.Connection, writes: Sequence[tuple[str, str, str | 
         _write_digest(db, paper, field[len(DIGEST):], value)
         reindex.add(paper)
     for name, column in ((READ, "read"), (BOOKMARKED, "bookmarked")):
-        db.executemany(
-            f"UPDATE papers SET {column} = ?, {column}_at = ? WHERE id = ?",
-            [(int(value == "1"), stamp, paper) for paper, _, value in by_kind.get(name, [])],
-        )
+        for flag_value in ("0", "1"):  # one statement per 500 papers (undoing an A on 100,000 is one of these)
+            papers = [paper for paper, _, value in by_kind.get(name, []) if (value == "1") == (flag_value == "1")]
+            for chunk in chunks(papers):
+                db.execute(
+                    f"UPDATE papers SET {column} = ?, {column}_at = ? WHERE id IN ({','.join('?' * len(chunk))})",
+                    (int(flag_value), stamp, *chunk),
+                )
     for paper, field, value in by_kind.get(NOTE, []):
         db.execute("UPDATE papers SET note = ?, note_at = ? WHERE id = ?", (value or "", stamp, paper))
         reindex.add(paper)
@@ -831,30 +838,24 @@ class Forgotten:
     action: Action | None
 
 
-def _source_days(db: sqlite3.Connection, actions: Sequence[int], papers: Sequence[str] | None = None) -> dict[str, set[str]]:
-    """The digest days the given import (or backup) actions brought each paper, from their journal records."""
-    found: dict[str, set[str]] = {}
-    if not actions:
-        return found
-    if papers is None:
-        marks = ",".join("?" * len(actions))
-        rows: Iterable[tuple[str, str]] = db.execute(
-            f"SELECT paper, new FROM changes WHERE action IN ({marks}) AND field = ?", (*actions, IMPORTED)
-        ).fetchall()
-    else:
-        wanted = set(actions)
-        rows = []
-        for chunk in chunks(list(papers)):
-            marks = ",".join("?" * len(chunk))
-            rows += [
-                (paper, new)
-                for action, paper, new in db.execute(
-                    f"SELECT action, paper, new FROM changes WHERE paper IN ({marks}) AND field = ?", (*chunk, IMPORTED)
-                )
-                if action in wanted
-            ]
-    for paper, new in rows:
-        found.setdefault(paper, set()).update((new or "").split())
+def _source_days(
+    db: sqlite3.Connection, actions: Sequence[int], papers: Iterable[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """The digest days the given import (or backup) actions brought each paper: ``{paper: {day: action}}``.
+
+    Read action by action (their records are together), never paper by
+    paper: the journal needs no index by paper for it.
+    """
+    wanted = None if papers is None else set(papers)
+    found: dict[str, dict[str, int]] = {}
+    for part in chunks([str(n) for n in actions]):
+        marks = ",".join("?" * len(part))
+        for action, paper, new in db.execute(
+            f"SELECT action, paper, new FROM changes WHERE action IN ({marks}) AND field = ?", (*part, IMPORTED)
+        ):
+            if wanted is None or paper in wanted:
+                for day in (new or "").split():
+                    found.setdefault(paper, {}).setdefault(day, action)
     return found
 
 
@@ -921,7 +922,7 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
         db = store._db
         source = imported.number
         own = [n for (n,) in db.execute("SELECT id FROM actions WHERE kind = 'import' AND source = ?", (source,))]
-        brought = _source_days(db, own)
+        brought = {paper: set(days) for paper, days in _source_days(db, own).items()}
         here: dict[str, dict[str, int | None]] = {}  # paper -> {day: source id} of its appearances
         for paper, day, source_id in db.execute(
             "SELECT paper_id, digest, source_id FROM appearances WHERE paper_id IN "
@@ -944,8 +945,14 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
             for n, kind, src in db.execute("SELECT id, kind, source FROM actions WHERE kind IN ('import', 'restore')")
             if kind == "restore" or src in live
         ]
-        elsewhere = _source_days(db, others, papers)  # what other files (and backups) brought these papers
+        # What other files (and backups) brought these papers, and which file each day came with.
+        brought_by = {n: src for n, src in db.execute("SELECT id, source FROM actions WHERE kind IN ('import', 'restore')")}
+        elsewhere: dict[str, set[str]] = {}
         giver: dict[tuple[str, str], int | None] = {}
+        for paper, days in _source_days(db, others, papers).items():
+            elsewhere[paper] = set(days)
+            for day, action in days.items():
+                giver.setdefault((paper, day), brought_by.get(action))
         for paper, days in here.items():
             for day, by in days.items():
                 # Another file's appearance (one imported before the journal, say).  An
@@ -953,7 +960,7 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
                 # a forget kept for the user's sake: no evidence that anything else brought it.
                 if by is not None and by != source:
                     elsewhere.setdefault(paper, set()).add(day)
-                    giver[(paper, day)] = by
+                    giver.setdefault((paper, day), by)
         annotated = set()
         for chunk in chunks(papers):
             marks = ",".join("?" * len(chunk))
@@ -985,7 +992,7 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
                 if by != source:
                     continue
                 if day in others_days:  # another file brought it too: it is that file's now
-                    other = giver.get((paper, day)) or _giver(db, others, paper, day, live)
+                    other = giver.get((paper, day))
                     value: str | None = "" if other is None else str(other)
                 else:
                     value = None if others_days else ""  # kept for the user's sake: the day stays, no file's
@@ -1005,17 +1012,6 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
     return Forgotten(imported, removed, shared, kept, journal.action(number or 0))
 
 
-def _giver(db: sqlite3.Connection, actions: Sequence[int], paper: str, day: str, live: set[int]) -> int | None:
-    """Which live file's import brought ``paper`` on ``day`` (None: a backup, or none)."""
-    wanted = set(actions)
-    for action, new in db.execute("SELECT action, new FROM changes WHERE paper = ? AND field = ?", (paper, IMPORTED)):
-        if action in wanted and day in (new or "").split():
-            found = db.execute("SELECT source FROM actions WHERE id = ?", (action,)).fetchone()
-            if found and found[0] in live:
-                return int(found[0])
-    return None
-
-
 
 # -- merging: what every device agrees a field holds -----------------------------------------------
 #
@@ -1029,6 +1025,16 @@ def _giver(db: sqlite3.Connection, actions: Sequence[int], paper: str, day: str,
 
 #: The line a merged note puts above the text another device wrote.
 NOTE_MARK = "── note from {device} ──"
+
+
+#: Looking fields up paper by paper, which the merge does: made when a library first syncs,
+#: so that a library that never does pays nothing for it on each change.
+FIELD_INDEX = "CREATE INDEX IF NOT EXISTS changes_field ON changes (paper, field)"
+
+
+def merging(db: sqlite3.Connection) -> bool:
+    """Has this library synced (the merge's index exists)?"""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'changes_field'").fetchone() is not None
 
 
 def merged_note(events: Iterable[tuple[str | None, str | None, str]]) -> str:
@@ -1101,6 +1107,8 @@ def settle_arrivals(db: sqlite3.Connection, papers: Sequence[str], stamp: str) -
 
     Returns the papers whose searchable text (tags, note) changed.
     """
+    if not papers or not merging(db):
+        return set()  # never synced: no other device's state can be waiting for them
     keys: list[tuple[str, str]] = []
     for chunk in chunks(list(papers)):
         marks = ",".join("?" * len(chunk))

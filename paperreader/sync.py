@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .journal import (
-    NOTE, TAG, VIEW, current_values, is_state_field, observe_hlc, record, settle_fields, view_value, wall_ms,
+    FIELD_INDEX, NOTE, TAG, VIEW, current_values, is_state_field, observe_hlc, record, settle_fields, view_value, wall_ms,
 )
 from .models import STATES
 from .store import Store, now
@@ -306,6 +306,7 @@ def _baseline(store: Store) -> None:
     """
     db = store._db
     with store.transaction():
+        db.execute(FIELD_INDEX)  # the merge looks fields up paper by paper
         if db.execute("SELECT value FROM meta WHERE key = 'sync.baseline'").fetchone() is not None:
             return
         changes: list[tuple[str, str, str | None, str | None]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -136,17 +137,25 @@ def test_device_name_is_kept_and_differs_between_libraries(tmp_path: Path) -> No
         assert a.device == name
 
 
-def test_clock_never_goes_back_and_follows_other_devices(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "a.sqlite3") as store:
-        db = store._db
-        first = journal.next_hlc(db, wall_ms=2_000_000)
-        second = journal.next_hlc(db, wall_ms=1_000_000)  # the wall clock stepped back
-        assert first < second
-        journal.observe_hlc(db, "0000002500000.000007", wall_ms=2_000_000)  # another device, 500 s ahead
-        third = journal.next_hlc(db, wall_ms=2_000_001)
-        assert third > "0000002500000.000007" > second
-        journal.observe_hlc(db, "9999999999999.000000", wall_ms=2_000_001)  # absurdly far ahead: not followed
-        assert journal.next_hlc(db, wall_ms=2_000_002) < "0000003000000.000000"
+def test_clock_never_goes_back_and_follows_other_devices(lib: Library) -> None:
+    store = lib.store
+    pid = store.ids()[0]
+
+    def stamp_of_a_change_at(seconds: float) -> str:
+        store.clock = lambda: seconds
+        store.set_state([pid], read=not store.get(pid).read)
+        return store.journal.actions(limit=1)[0].hlc
+
+    now = int(time.time()) + 10  # later than the import's actions
+    first = stamp_of_a_change_at(now + 2.0)
+    second = stamp_of_a_change_at(now + 1.0)  # the wall clock stepped back
+    assert first < second and second.startswith(f"{(now + 2) * 1000:013d}.")
+    ahead = f"{(now + 500) * 1000:013d}.000007"  # another device, 500 s ahead
+    journal.observe_hlc(store._db, ahead, wall_ms=(now + 2) * 1000)
+    third = stamp_of_a_change_at(now + 3.0)
+    assert third > ahead > second
+    journal.observe_hlc(store._db, "9999999999999.000000", wall_ms=(now + 3) * 1000)  # absurdly far ahead: not followed
+    assert stamp_of_a_change_at(now + 4.0) < f"{(now + 600) * 1000:013d}"
 
 
 def test_a_library_from_before_the_journal_gains_it(tmp_path: Path) -> None:
@@ -168,3 +177,27 @@ def test_action_json_shape(lib: Library) -> None:
     assert set(shown) == {"number", "when", "device", "kind", "what", "papers", "undone", "target"}
     assert shown["what"] == "marked 3 papers read" and shown["papers"] == 3
     json.dumps(shown)
+
+
+def test_journal_benchmark_smoke_run(tmp_path: Path) -> None:
+    """A small run of ``python -m benchmarks.journal``, so that it cannot rot (no timing is asserted)."""
+    import subprocess
+    import sys
+
+    output = tmp_path / "JOURNAL.md"
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.journal", "--papers", "300", "--repeat", "2", "--output", str(output)],
+        cwd=root, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = output.read_text()
+    for figure in (
+        "| mark one paper read",
+        "| `A`: mark all 300 papers read, one transaction",
+        "| library growth per `A` of 300 papers",
+        "| undo that `A`",
+        "| sync: send 10,000 changes (1,000 actions)",
+        "| sync: apply 10,000 changes from another device",
+    ):
+        assert figure in report, figure
