@@ -5,12 +5,13 @@ Each test fails on the reader as it was before the fix it covers.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Label, Select, Static
 
 from paperreader.library import Library
 from paperreader.models import SavedView
@@ -18,7 +19,7 @@ from paperreader.paths import READ_ONLY
 from paperreader.store import Store, StoreError
 from paperreader.tui.app import PaperReaderApp
 from paperreader.tui.paper_list import PaperList
-from paperreader.tui.screens import HelpScreen
+from paperreader.tui.screens import ExportScreen, HelpScreen
 from paperreader.tui.viewer import PaperViewer
 from paperreader.tui.views import ViewsPanel
 
@@ -231,3 +232,51 @@ async def test_the_welcome_screen_names_the_library_it_looked_in(tmp_path: Path,
             welcome = str(app.query_one("#welcome", Static).render())
             assert f"Your library at {shown} is empty." in " ".join(welcome.split())
             assert "--data-dir" in welcome
+
+
+# -- 2. a failed export keeps what the user typed --------------------------------------------------
+
+
+async def test_a_failed_export_reopens_the_dialog_with_the_users_choices_and_the_reason(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    app = make_app(sample_dir)
+    missing = tmp_path / "no-such-folder" / "marks.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b", "e")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+        await pilot.press("tab", "enter", "down", "down", "enter")  # JSON
+        await until(pilot, lambda: app.screen.query_one("#format", Select).value == "json", "JSON chosen")
+        dialog = app.screen
+        await pilot.press("tab", "home", "ctrl+k", *str(missing), "enter")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen is not dialog, "the dialog again")
+        screen = app.screen  # (no settle() while a dialog is open: the export's worker waits on it)
+        await until(pilot, lambda: screen.focused is screen.query_one("#path", Input), "the dialog's focus")
+        error = str(screen.query_one("#export-error", Label).render())
+        assert error == f"Cannot export to {missing.parent}: No such folder"
+        assert screen.query_one("#format", Select).value == "json"
+        assert screen.query_one("#what", Select).value == "bookmarks"
+        assert screen.query_one("#path", Input).value == str(missing)
+        assert screen.focused is screen.query_one("#path", Input)  # ready to correct
+        assert not [note for note in notices(app) if "Exported" in note]
+        # Corrected: the folder's name fixed in place, the export goes through.
+        target = tmp_path / "marks.json"
+        await pilot.press("home", "ctrl+k", *str(target), "enter")
+        await until(pilot, target.exists, "the export")
+        assert not isinstance(app.screen, ExportScreen)
+        assert len(json.loads(target.read_text())) == 1
+
+
+async def test_an_empty_file_name_is_said_in_the_export_dialog(sample_dir: Path) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b", "e")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+        screen = app.screen
+        await pilot.press("tab", "tab", "home", "ctrl+k", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Type the file to export to" in str(screen.query_one("#export-error", Label).render())
+        assert screen.focused is screen.query_one("#path", Input)

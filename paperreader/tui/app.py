@@ -1412,23 +1412,28 @@ class PaperReaderApp(App[None]):
             self.notify("Nothing to export yet: no bookmarks, and the list is empty.", markup=False, timeout=3)
             return
         initial = "bookmarks" if choices[0].count else "list"
-        request: ExportRequest | None = await self.push_screen_wait(ExportScreen(choices, Path.cwd(), initial=initial))
-        if request is None:
-            return
-        if request.fmt != "notes" and request.path.exists() and not await self.push_screen_wait(
-            ConfirmScreen(f"{printable(str(request.path))} exists. Replace it?")
-        ):
-            return
-        try:
-            # Off the event loop: a notes folder of a thousand papers is a thousand files.
-            result = await asyncio.to_thread(
-                export_selection, self.library, selections[request.choice], request.fmt, request.path
+        request: ExportRequest | None = None
+        error: str | None = None
+        while True:  # a failed export opens the dialog again with the user's choices and why it failed
+            request = await self.push_screen_wait(
+                ExportScreen(choices, Path.cwd(), initial=initial, request=request, error=error)
             )
-        except (OSError, SelectionError, StoreError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            where = getattr(error, "filename", None) or request.path
-            self.notify(f"Cannot export to {printable(str(where))}: {reason}", severity="error", markup=False)
-            return
+            if request is None:
+                return
+            if request.fmt != "notes" and request.path.exists() and not await self.push_screen_wait(
+                ConfirmScreen(f"{printable(str(request.path))} exists. Replace it?")
+            ):
+                return
+            try:
+                # Off the event loop: a notes folder of a thousand papers is a thousand files.
+                result = await asyncio.to_thread(
+                    export_selection, self.library, selections[request.choice], request.fmt, request.path
+                )
+                break
+            except (OSError, SelectionError, StoreError) as failure:
+                reason = failure.strerror if isinstance(failure, OSError) and failure.strerror else str(failure)
+                where = getattr(failure, "filename", None) or request.path
+                error = f"Cannot export to {printable(str(where))}: {printable(reason)}"
         count = len(result.papers)
         told = f"Exported {count:,} paper{'s' if count != 1 else ''} to {printable(str(request.path))} ({FORMAT_NAMES[request.fmt]})"
         if result.notes is not None:

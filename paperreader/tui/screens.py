@@ -131,18 +131,37 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     Each choice shows how many papers it holds, so the user knows before
     anything is written.  Labels are rich ``Text``: a tag or a query is never
     read as markup.
+
+    An export that failed (a missing folder, a refused write) opens the dialog
+    again with what the user chose (``request``) and why it failed (``error``),
+    so one mistyped folder costs a correction, not the whole dialog again.
     """
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="export dialog: cancel (tab moves between fields)", id="export.cancel")]
 
-    def __init__(self, choices: Sequence[ExportChoice], directory: Path, *, initial: str | None = None) -> None:
+    def __init__(
+        self,
+        choices: Sequence[ExportChoice],
+        directory: Path,
+        *,
+        initial: str | None = None,
+        request: ExportRequest | None = None,
+        error: str | None = None,
+    ) -> None:
         super().__init__()
         self._choices = {choice.key: choice for choice in choices}
         self._directory = directory
         self._initial = initial if initial in self._choices else choices[0].key
+        self._request = request if request is not None and request.choice in self._choices else None
+        self._error = error
+        #: The value each Select shows (by id), to tell the user's changes from the Selects' own.
+        self._selected: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
-        first = self._choices[self._initial]
+        first = self._choices[self._request.choice if self._request else self._initial]
+        fmt = self._request.fmt if self._request else "md"
+        path = str(self._request.path) if self._request else str(self._directory / f"{first.stem}.md")
+        self._selected = {"what": first.key, "format": fmt}
         with Vertical(classes="dialog"):
             yield Label(Text("Export"), classes="question")
             yield Select(
@@ -153,11 +172,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             )
             yield Select(
                 [(Text(name), fmt) for fmt, name in FORMAT_NAMES.items()],
-                value="md",
+                value=fmt,
                 allow_blank=False,
                 id="format",
             )
-            yield Input(str(self._directory / f"{first.stem}.md"), id="path")
+            yield Input(path, id="path")
+            yield Label(Text(self._error or ""), id="export-error")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")
@@ -171,15 +191,33 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         stem = f"{choice.stem}-notes" if not suffix else choice.stem
         path_input.value = str(folder / f"{stem}{suffix}")
 
+    def on_mount(self) -> None:
+        if self._error:  # opened again after a failure: the file name is what to correct
+            path_input = self.query_one("#path", Input)
+            path_input.focus()
+            path_input.cursor_position = len(path_input.value)
+
     def on_select_changed(self, event: Select.Changed) -> None:
+        """A choice changed by the user renames the file; the Changed each Select posts as it mounts does not.
+
+        (Otherwise a dialog opened again after a failure would replace the
+        file name the user typed with a suggested one.)
+        """
+        if self._selected.get(str(event.select.id)) == event.value:
+            return
+        self._selected[str(event.select.id)] = event.value
         self._suggest_path()
 
     def _submit(self) -> None:
-        value = self.query_one("#path", Input).value.strip()
-        if value:
-            choice = str(self.query_one("#what", Select).value)
-            fmt = str(self.query_one("#format", Select).value)
-            self.dismiss(ExportRequest(choice, fmt, Path(value).expanduser()))
+        path_input = self.query_one("#path", Input)
+        value = path_input.value.strip()
+        if not value:
+            self.query_one("#export-error", Label).update(Text("Type the file to export to (or a folder, for a notes folder)."))
+            path_input.focus()
+            return
+        choice = str(self.query_one("#what", Select).value)
+        fmt = str(self.query_one("#format", Select).value)
+        self.dismiss(ExportRequest(choice, fmt, Path(value).expanduser()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._submit()
