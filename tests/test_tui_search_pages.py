@@ -155,3 +155,37 @@ async def test_an_estimated_count_says_about(sample_dir: Path, monkeypatch: pyte
         await settle(pilot)
         # The whole list fits on the screen, so the next pages follow at once: the first one said "about".
         assert f"2 of about {outcome.total:,} matches (+ for more) · 22 unread · 0 bookmarked" in seen
+
+
+async def test_the_full_ranking_waits_for_the_first_screen_to_be_drawn(sample_dir: Path, small_pages: None) -> None:
+    """The full search starts once the first screen is on screen, not while its frame waits for the interpreter."""
+    app = make_app(sample_dir)
+    async with app.run_test(size=SHORT) as pilot:
+        await settle(pilot)
+        real = app.library.search
+        papers = app.query_one(PaperList)
+        listed_at_start: list[int] = []
+
+        def watched_search(query: str, **options: Any) -> SearchOutcome:
+            if not options.get("quick") and query == "model":
+                listed_at_start.append(len(papers.ids))
+            return real(query, **options)
+
+        app.library.search = watched_search  # type: ignore[method-assign]
+        await pilot.press("slash", *"model", "enter")
+        await settle(pilot)
+        assert listed_at_start == [3]  # the first screen's rows were in the list when it began
+        assert len(papers.ids) == 12
+
+
+async def test_results_arriving_after_the_list_is_gone_are_dropped(sample_dir: Path) -> None:
+    """A search finishing while the reader closes (its list already removed) must not raise NoMatches."""
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.query_one(PaperList).remove()
+        with Library(sample_dir) as library:
+            outcome = library.search("model")
+        results = app._search_results(app._token, outcome, "relevance")
+        app.on_paper_reader_app_results_ready(app.ResultsReady(results))
+        assert results.drawn.is_set()  # a worker waiting on it goes on (and finds itself stale)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -86,6 +88,8 @@ class Results:
     dates: Literal["digest", "published"] = "digest"
     #: A search's first screen: its rows are the top of the final list, which is on its way.
     provisional: bool = False
+    #: Set once these results are on screen (or dropped): the full search waits for it.
+    drawn: threading.Event = field(default_factory=threading.Event)
 
 
 def _days(days: list[dt.date]) -> str:
@@ -458,6 +462,10 @@ class PaperReaderApp(App[None]):
         for notice in self.library.notices:
             self.call_from_thread(self.notify, notice, markup=False)
         self.library.notices.clear()
+        # What start-up loaded (Textual, Whoosh, the index's readers) lives as long as the reader:
+        # out of the collector's sight, a full collection no longer walks it, which took
+        # 35-45 ms at random moments (a keystroke's frame drawn that much later).
+        gc.freeze()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed (a damaged library, a full disk) says so; the reader stays."""
@@ -546,6 +554,11 @@ class PaperReaderApp(App[None]):
                         return
                     shown.provisional = True
                     self._post_to_reader(self.ResultsReady(shown))
+                    # Let the first screen be drawn before the full ranking takes the
+                    # interpreter (it held the GIL the frame waited for); a keystroke meanwhile cancels it.
+                    shown.drawn.wait(0.5)
+                    if cancel is not None and cancel.is_set():
+                        return
                 outcome = self.library.search(query, view=view, digest=digest, limit=limit, sort=sort, cancel=cancel)
             except SearchCancelled:
                 return  # a newer query is on its way
@@ -593,11 +606,16 @@ class PaperReaderApp(App[None]):
     def on_paper_reader_app_results_ready(self, message: ResultsReady) -> None:
         results = message.results
         if results.token != self._token:
+            results.drawn.set()
             return  # a newer query is on its way
         if not results.error and not results.provisional:
             key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
             self._cache[key] = results
-        papers = self.query_one(PaperList)
+        try:
+            papers = self.query_one(PaperList)
+        except NoMatches:  # the reader is closing: a search that finished meanwhile has nowhere to go
+            results.drawn.set()
+            return
         if papers.loading:
             papers.loading = False
             if not self.query_one("#query", Input).has_focus:  # the user may have typed / already
@@ -609,6 +627,7 @@ class PaperReaderApp(App[None]):
         self.total_matches = results.total
         self.exact_total = results.exact
         self.provisional = results.provisional
+        self.call_after_refresh(results.drawn.set)
         papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups, dates=results.dates)
         if self._seek_unread:
             self._seek_unread = False

@@ -37,6 +37,10 @@ __all__ = ["PaperList"]
 VOTES_WIDTH = 5
 #: Lines before the end of the list at which it asks for more rows (:class:`PaperList.NearEnd`).
 NEAR_END = 40
+#: Rendered rows kept for reuse: a scroll by one line then renders one row, not the screen's.
+STRIP_CACHE = 512
+#: The component styles a row is drawn with, looked up once per repaint.
+_STYLE_NAMES = ("read", "unread", "marker", "star", "meta", "tags", "cursor")
 
 
 def _fit(text: str, width: int) -> str:
@@ -140,7 +144,9 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--rule { color: $text-muted; }
     """
 
-    cursor: reactive[int] = reactive(0, init=False)
+    # No repaint of the whole list on a move: the watcher repaints the two lines that changed
+    # (a full repaint, every visible line rendered again, cost a frame's time per key).
+    cursor: reactive[int] = reactive(0, init=False, repaint=False)
     """Index of the highlighted row in the current list."""
 
     class Highlighted(Message):
@@ -182,6 +188,10 @@ class PaperList(ScrollView, can_focus=True):
         self._head_lines: list[int] = []
         #: The date each row shows when no heading gives it: its digest's, or when it was published.
         self._dates: Literal["digest", "published"] = "digest"
+        #: The base and component styles of the current repaint (None: look them up again).
+        self._styles: tuple[Style, dict[str, Style]] | None = None
+        #: Rows already rendered, by everything that decides their look (see :meth:`render_line`).
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
     # -- data -------------------------------------------------------------------
 
@@ -346,9 +356,28 @@ class PaperList(ScrollView, can_focus=True):
             top = int(self.scroll_y) + crop.y
             first = top - bisect_right(self._head_lines, top)  # the first row at or below the top line
             self._rows.load(self._ids[max(0, first) : first + crop.height])
+        # Styles are looked up once per repaint (focus or theme may have changed since the last).
+        self._styles = None
         return super().render_lines(crop)
 
+    def _row_styles(self) -> tuple[Style, dict[str, Style]]:
+        """The base style and the component styles, looked up once per repaint, not per line.
+
+        Each lookup walks the DOM; done five times for each of 30 lines it was
+        most of a cursor move's cost.
+        """
+        if self._styles is None:
+            components = {name: self.get_component_rich_style(f"paper-list--{name}", partial=True) for name in _STYLE_NAMES}
+            self._styles = (self.rich_style, components)
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
+        """One line: a heading, or a paper's row, from the cache when nothing it shows changed.
+
+        Scrolling by a line repaints every line on screen; the rows already
+        rendered are reused (their key holds all they show: state, title,
+        tags, note, votes, date, cursor, width and styles).
+        """
         width = self.scrollable_content_region.width
         line = y + int(self.scroll_y)
         heading = self._heading_number(line)
@@ -358,22 +387,34 @@ class PaperList(ScrollView, can_focus=True):
         row = self._rows.get(self._ids[index]) if self._rows is not None and index is not None else None
         if row is None:
             return Strip.blank(width, self.rich_style)
-        base = self.rich_style
-        style = lambda name: self.get_component_rich_style(name, partial=True)  # noqa: E731
-        text_style = base + style("paper-list--read" if row.read else "paper-list--unread")
-        meta_style = base + style("paper-list--meta")
-        tags_style = text_style + style("paper-list--tags")
-        if index == self.cursor:
-            cursor = style("paper-list--cursor")
+        base, styles = self._row_styles()
+        day = "" if self.grouped else self._row_day(row)
+        key = (
+            row.id, row.title, row.read, row.bookmarked, row.upvotes, row.tags, row.has_note,
+            day, index == self.cursor, width, base, *styles.values(),
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) >= STRIP_CACHE:
+                self._strips.clear()
+            strip = self._strips[key] = self._render_row(row, day, index == self.cursor, width, base, styles)
+        return strip
+
+    def _render_row(self, row: Row, day: str, at_cursor: bool, width: int, base: Style, styles: dict[str, Style]) -> Strip:
+        """Draw a paper's row: marker, star, title, tags, note mark, upvotes and ``day``."""
+        text_style = base + styles["read" if row.read else "unread"]
+        meta_style = base + styles["meta"]
+        tags_style = text_style + styles["tags"]
+        if at_cursor:
+            cursor = styles["cursor"]
             text_style, meta_style = text_style + cursor, meta_style + cursor
             marker_style = star_style = tags_style = meta_style
         else:
-            marker_style = base + style("paper-list--marker")
-            star_style = base + style("paper-list--star")
+            marker_style = base + styles["marker"]
+            star_style = base + styles["star"]
 
         # The right-hand columns: upvotes, and the day when no heading gives it.
         right = ""
-        day = "" if self.grouped else self._row_day(row)
         votes = f"▲{row.upvotes}" if row.upvotes else ""
         if width >= 50:
             right = f" {votes:>{VOTES_WIDTH - 1}}{day}"
