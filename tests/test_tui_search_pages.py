@@ -189,3 +189,22 @@ async def test_results_arriving_after_the_list_is_gone_are_dropped(sample_dir: P
         results = app._search_results(app._token, outcome, "relevance")
         app.on_paper_reader_app_results_ready(app.ResultsReady(results))
         assert results.drawn.is_set()  # a worker waiting on it goes on (and finds itself stale)
+
+
+async def test_results_arriving_after_the_viewer_is_gone_are_dropped(sample_dir: Path) -> None:
+    """At quit the viewer may go before the list: the rows landing then move the cursor without a viewer."""
+    from paperreader.tui.viewer import PaperViewer
+
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        before = papers.current_id
+        await app.query_one(PaperViewer).remove()
+        with Library(sample_dir) as library:
+            outcome = library.search("model")
+        ids = [hit.id for hit in outcome.hits if hit.id != before]
+        app._token += 1
+        app.on_paper_reader_app_results_ready(app.ResultsReady(app._search_results(app._token, outcome, "relevance")))
+        await pilot.pause()
+        assert papers.ids[0] in ids  # the rows were shown; the cursor's report found no viewer, quietly

@@ -701,8 +701,12 @@ class PaperReaderApp(App[None]):
         """
         if self._viewer_timer is not None:
             self._viewer_timer.stop()
+        try:
+            viewer = self.query_one(PaperViewer)
+        except NoMatches:  # the reader is closing (a search's rows landed as its widgets went)
+            return
         # The viewer owns the timer, so it cannot fire after the viewer is gone (at quit).
-        self._viewer_timer = self.query_one(PaperViewer).set_timer(VIEWER_DELAY, self._show_current)
+        self._viewer_timer = viewer.set_timer(VIEWER_DELAY, self._show_current)
 
     @on(PaperList.Selected)
     def _selected(self, event: PaperList.Selected) -> None:
