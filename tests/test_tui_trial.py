@@ -10,14 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select, Static
+from textual.widgets._footer import FooterKey
 
+from paperreader.config import Config
 from paperreader.library import Library
 from paperreader.models import SavedView
 from paperreader.paths import READ_ONLY
 from paperreader.store import Store, StoreError
-from paperreader.tui.app import PaperReaderApp
+from paperreader.tui.app import PaperReaderApp, ReaderScreen
 from paperreader.tui.paper_list import PaperList
 from paperreader.tui.screens import ExportScreen, HelpScreen
 from paperreader.tui.viewer import PaperViewer
@@ -280,3 +283,55 @@ async def test_an_empty_file_name_is_said_in_the_export_dialog(sample_dir: Path)
         assert app.screen is screen
         assert "Type the file to export to" in str(screen.query_one("#export-error", Label).render())
         assert screen.focused is screen.query_one("#path", Input)
+
+
+# -- 4. the footer: a stable order, and ? Help visible at 80 columns ----------------------------------
+
+
+def footer(app: PaperReaderApp) -> list[str]:
+    """The footer's keys on show, left to right ("B Bookmark"), when every one fits beside the palette's key.
+
+    An empty list while some are cut off or under the palette's key (as
+    happens for a frame while the footer is fitted again): tests wait for
+    what they expect.
+    """
+    keys = sorted(app.main_screen.query(FooterKey), key=lambda key: key.region.x)
+    palettes = [key for key in keys if key.has_class("-command-palette")]
+    shown = [key for key in keys if key not in palettes and key.display]
+    if len(palettes) != 1 or palettes[0].region.right > app.size.width:
+        return []
+    if any(key.region.right > palettes[0].region.x for key in shown):
+        return []
+    return [f"{key.key_display} {key.description}" for key in shown]
+
+
+async def test_the_footer_keeps_its_order_and_shows_help_at_80_columns(sample_dir: Path, tmp_path: Path) -> None:
+    config = Config(tmp_path / "config.toml", exists=True, keys={"toggle_bookmark": "B"})
+    app = PaperReaderApp(sample_dir, config=config, debounce=0.01, poll_interval=0.2)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        essentials = ["n Next unread", "r Read", "B Bookmark", "/ Filter", "? Help"]
+        await until(pilot, lambda: footer(app) == [*essentials, "q Quit"], "the footer at 80 columns")
+        await pilot.press("enter")  # in the abstract q goes back: the footer says so first
+        await until(pilot, lambda: footer(app) == ["q Back", *essentials], "q Back in the footer")
+        await pilot.press("q")
+        await until(pilot, lambda: footer(app) == [*essentials, "q Quit"], "q Quit again")
+        # Wider, more keys, in the order of the reader's bindings whatever their keys.
+        await pilot.resize_terminal(130, 35)
+        order = [
+            f"{app.get_key_display(Binding(keys[0], ''))} {binding.description}"
+            for binding, keys in app.keys_in_force(ReaderScreen)
+            if binding.show
+        ]
+        assert "B Bookmark" in order and len(order) == 12
+        await until(pilot, lambda: footer(app) == order, "every key at 130 columns, in order")
+        await pilot.resize_terminal(*SIZE)
+        await until(pilot, lambda: footer(app) == [key for key in order if key != "D Digests"], "one fewer at 120 columns")
+        # The views panel's own keys come first; the reader's that do not fit beside them are left out.
+        await pilot.resize_terminal(*SMALL)
+        await pilot.press("v")
+        await until(
+            pilot,
+            lambda: footer(app)[:3] == ["e Edit view", "x Delete view", "esc Close views"] and "? Help" in footer(app),
+            "the panel's keys and ? Help",
+        )

@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ..config import Config
 from ..autoexport import AutoExporter
@@ -47,6 +47,7 @@ from ..sync import SyncError, SyncReport, changed_signature, sync
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
 from .digests import DigestChoice, DigestsScreen
+from .footer import ReaderFooter
 from .history import HistoryScreen
 from .link import LinkScreen, arxiv_search_url, clipboard_notice, open_in_browser
 from .paper_list import PaperList
@@ -118,6 +119,10 @@ def _new_papers(count: int, days: list[dt.date]) -> str:
 
 #: Below this many columns the list sits above the abstract instead of beside it.
 NARROW_BELOW = 100
+#: The reader's keys the footer leaves out when they do not fit, the first first (by binding id);
+#: ? Help, which lists every key, always stays.  At 80 columns: n r b / ? q.
+FOOTER_DROP_ORDER = ("digests", "open", "edit_tags", "toggle_views", "export", "undo", "focus_filter", "quit",
+                     "toggle_read", "toggle_bookmark", "next_unread")
 
 
 class ReaderScreen(Screen[None]):
@@ -310,7 +315,7 @@ class PaperReaderApp(App[None]):
             ),
             id="welcome",
         )
-        yield Footer()
+        yield ReaderFooter(Binding.make_bindings(ReaderScreen.BINDINGS), FOOTER_DROP_ORDER)
 
     def get_default_screen(self) -> Screen:
         """The reader's screen, which owns the reader's keys and the responsive layout."""
