@@ -208,3 +208,15 @@ async def test_results_arriving_after_the_viewer_is_gone_are_dropped(sample_dir:
         app.on_paper_reader_app_results_ready(app.ResultsReady(app._search_results(app._token, outcome, "relevance")))
         await pilot.pause()
         assert papers.ids[0] in ids  # the rows were shown; the cursor's report found no viewer, quietly
+
+
+async def test_the_list_asking_for_more_as_it_goes_is_ignored(sample_dir: Path) -> None:
+    """A list near its end posts NearEnd; at quit the list may be gone by the time the app reads it."""
+    app = make_app(sample_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        rows = len(papers.ids)
+        await papers.remove()
+        app._near_end(PaperList.NearEnd(rows))
+        assert app.limit == app_module.PAGE  # nothing fetched, nothing raised

@@ -826,7 +826,8 @@ class PaperReaderApp(App[None]):
 
     @on(PaperList.NearEnd)
     def _near_end(self, event: PaperList.NearEnd) -> None:
-        if event.rows == len(self.query_one(PaperList).ids):  # not about a list since replaced
+        lists = self.main_screen.query(PaperList)  # none while the reader closes
+        if lists and event.rows == len(lists.first().ids):  # not about a list since replaced
             self.action_more_results()
 
     def action_more_like_this(self) -> None:
