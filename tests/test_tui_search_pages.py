@@ -220,3 +220,4 @@ async def test_the_list_asking_for_more_as_it_goes_is_ignored(sample_dir: Path) 
         await papers.remove()
         app._near_end(PaperList.NearEnd(rows))
         assert app.limit == app_module.PAGE  # nothing fetched, nothing raised
+    app._near_end(PaperList.NearEnd(rows))  # after quitting, with no screen left

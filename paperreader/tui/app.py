@@ -826,7 +826,7 @@ class PaperReaderApp(App[None]):
 
     @on(PaperList.NearEnd)
     def _near_end(self, event: PaperList.NearEnd) -> None:
-        lists = self.main_screen.query(PaperList)  # none while the reader closes
+        lists = self.main_screen.query(PaperList) if self.screen_stack else []  # none while the reader closes
         if lists and event.rows == len(lists.first().ids):  # not about a list since replaced
             self.action_more_results()
 
