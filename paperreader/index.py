@@ -159,6 +159,41 @@ class IndexUnavailable(Exception):
     """The index cannot be used as it is and the file system refuses a rebuild (full, read-only)."""
 
 
+def _die_with_parent() -> None:
+    """In a forked index worker: end with the parent, even a parent killed with kill -9.
+
+    A worker holds both ends of its job queue's pipe, so it never sees the
+    queue close, and it blocks or ignores Ctrl+C (the parent stops the build):
+    without this, a killed import left its workers waiting for ever. Linux's
+    PR_SET_PDEATHSIG does it; elsewhere the worker keeps the old behaviour.
+    (The kernel watches the thread that forked: parallel builds run in the
+    CLI's main thread only.)
+    """
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+#: True only while _QuietMpWriter forks a worker (the fork hook below acts then only).
+_forking_worker = False
+
+
+def _after_fork_in_child() -> None:
+    if _forking_worker:
+        _die_with_parent()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class _QuietMpWriter(MpWriter):
     """Whoosh's multi-process writer, with workers that leave Ctrl+C to the parent.
 
@@ -175,10 +210,13 @@ class _QuietMpWriter(MpWriter):
     def _new_task(self) -> Any:
         if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
             return super()._new_task()
+        global _forking_worker
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        _forking_worker = True
         try:
             return super()._new_task()
         finally:
+            _forking_worker = False
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def cancel(self) -> None:
@@ -1136,6 +1174,7 @@ def _write_sidecars_now(folder: Path, procs: int) -> None:
 def _leave_ctrl_c_to_the_parent() -> None:
     """A terminal's Ctrl+C reaches every process of the group: the workers ignore it, the parent stops them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
 
 
 def _write_segment_sidecars(folder: Path, segment: str) -> None:

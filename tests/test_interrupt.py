@@ -150,3 +150,33 @@ def test_ctrl_c_just_after_a_file_was_stored_counts_it(capsys: pytest.CaptureFix
     assert main(["--data-dir", str(data), "import", "-q", str(tmp_path / "d")]) == 130
     assert capsys.readouterr().err.splitlines() == [LINE.format(3, 5)]
     assert _stored_files(data) == 3
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_index_workers_die_with_a_killed_import(tmp_path: Path) -> None:
+    """kill -9 of an import must not leave its index workers waiting on their queue for ever.
+
+    The workers hold both ends of their job queue's pipe, so they never see
+    it close; they block Ctrl+C (the parent handles it). Only the parent's
+    death can tell them to go.
+    """
+    synthetic_digests(tmp_path / "d", files=30, per_file=40)
+    data = tmp_path / "lib"
+    process = _import(tmp_path / "d", data)
+    workers: list[int] = []
+
+    def indexing() -> bool:
+        workers[:] = _children(process.pid)
+        return bool(workers)
+
+    _wait_for(indexing, process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)  # not communicate(): orphaned workers would hold its pipes open
+    for worker in workers:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        alive = Path(f"/proc/{worker}").exists() and "Z" not in Path(f"/proc/{worker}/stat").read_text().split()[2]
+        if alive:
+            os.kill(worker, signal.SIGKILL)  # leave no orphan behind, then fail
+        assert not alive, f"index worker {worker} outlived the killed import"
