@@ -78,6 +78,20 @@ def _wait_for(condition, process: subprocess.Popen[str], seconds: float = 60) ->
         time.sleep(0.002)
 
 
+def _import_until_indexing(folder: Path, data: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    """Start importing 30 files and wait for the index build's worker processes: (import, workers)."""
+    synthetic_digests(folder, files=30, per_file=40)
+    process = _import(folder, data)
+    workers: list[int] = []
+
+    def indexing() -> bool:
+        workers[:] = _children(process.pid)
+        return bool(workers)
+
+    _wait_for(indexing, process)
+    return process, workers
+
+
 def _finish_and_check(folder: Path, data: Path, files: int) -> None:
     """The same command again completes the import; library and index agree."""
     done = subprocess.run(
@@ -106,16 +120,8 @@ def test_ctrl_c_while_storing(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_ctrl_c_while_indexing_with_worker_processes(tmp_path: Path) -> None:
-    synthetic_digests(tmp_path / "d", files=30, per_file=40)
     data = tmp_path / "lib"
-    process = _import(tmp_path / "d", data)
-    workers: list[int] = []
-
-    def indexing() -> bool:
-        workers[:] = _children(process.pid)
-        return bool(workers)
-
-    _wait_for(indexing, process)
+    process, workers = _import_until_indexing(tmp_path / "d", data)
     os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
@@ -160,16 +166,8 @@ def test_index_workers_die_with_a_killed_import(tmp_path: Path) -> None:
     it close; they block Ctrl+C (the parent handles it). Only the parent's
     death can tell them to go.
     """
-    synthetic_digests(tmp_path / "d", files=30, per_file=40)
     data = tmp_path / "lib"
-    process = _import(tmp_path / "d", data)
-    workers: list[int] = []
-
-    def indexing() -> bool:
-        workers[:] = _children(process.pid)
-        return bool(workers)
-
-    _wait_for(indexing, process)
+    process, workers = _import_until_indexing(tmp_path / "d", data)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=60)  # not communicate(): orphaned workers would hold its pipes open
     for worker in workers:

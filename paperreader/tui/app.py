@@ -41,7 +41,7 @@ from ..index import SearchCancelled, SearchOutcome
 from ..library import FileReport, Library
 from ..models import DigestDay, Paper, SavedView
 from ..paths import describe_refusal
-from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted
+from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted, describe_days
 from ..store import Counts, RowCache, StoreError, View
 from ..sync import SyncError, SyncReport, changed_signature, sync
 from ..text import printable
@@ -93,17 +93,6 @@ class Results:
     drawn: threading.Event = field(default_factory=threading.Event)
 
 
-def _days(days: list[dt.date]) -> str:
-    """ "Nov 14", "Nov 13 and Nov 14", "Nov 10 to Nov 14": the digests a file held."""
-    if not days:
-        return "a digest"
-    first, last = min(days), max(days)
-    if first == last:
-        return f"{first:%b} {first.day}"
-    joiner = " and " if len(days) == 2 else " to "
-    return f"{first:%b} {first.day}{joiner}{last:%b} {last.day}"
-
-
 def _shown_path(path: Path) -> str:
     """A folder as the user would type it: absolute, ``~`` for the home folder, no control characters."""
     full = path.expanduser().absolute()
@@ -114,7 +103,7 @@ def _shown_path(path: Path) -> str:
 
 def _new_papers(count: int, days: list[dt.date]) -> str:
     """ "12 new papers from Nov 14": one wording for the inbox and for imports from the shell."""
-    return f"{count:,} new paper{'s' if count != 1 else ''} from {_days(days)}"
+    return f"{count:,} new paper{'s' if count != 1 else ''} from {describe_days(days)}"
 
 
 #: Below this many columns the list sits above the abstract instead of beside it.
