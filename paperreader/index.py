@@ -159,7 +159,7 @@ class IndexUnavailable(Exception):
     """The index cannot be used as it is and the file system refuses a rebuild (full, read-only)."""
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """In a forked index worker: end with the parent, even a parent killed with kill -9.
 
     A worker holds both ends of its job queue's pipe, so it never sees the
@@ -169,7 +169,6 @@ def _die_with_parent() -> None:
     (The kernel watches the thread that forked: parallel builds run in the
     CLI's main thread only.)
     """
-    parent = os.getppid()
     try:
         import ctypes
 
@@ -177,17 +176,17 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - not Linux
         return
-    if os.getppid() != parent:  # the parent died before the request took effect
+    if os.getppid() != parent:  # the parent (its pid taken before the fork) died before the request took effect
         os._exit(1)
 
 
-#: True only while _QuietMpWriter forks a worker (the fork hook below acts then only).
-_forking_worker = False
+#: The forking process's pid while _QuietMpWriter forks a worker (the fork hook acts then only).
+_forking_parent: int | None = None
 
 
 def _after_fork_in_child() -> None:
-    if _forking_worker:
-        _die_with_parent()
+    if _forking_parent is not None:
+        _die_with_parent(_forking_parent)
 
 
 if hasattr(os, "register_at_fork"):
@@ -210,13 +209,13 @@ class _QuietMpWriter(MpWriter):
     def _new_task(self) -> Any:
         if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
             return super()._new_task()
-        global _forking_worker
+        global _forking_parent
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        _forking_worker = True
+        _forking_parent = os.getpid()
         try:
             return super()._new_task()
         finally:
-            _forking_worker = False
+            _forking_parent = None
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def cancel(self) -> None:
@@ -1167,14 +1166,14 @@ def _write_sidecars_now(folder: Path, procs: int) -> None:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(procs, len(segments)), initializer=_leave_ctrl_c_to_the_parent) as pool:
+    with context.Pool(min(procs, len(segments)), initializer=_leave_ctrl_c_to_the_parent, initargs=(os.getpid(),)) as pool:
         pool.starmap(_write_segment_sidecars, [(folder, segment) for segment in segments])
 
 
-def _leave_ctrl_c_to_the_parent() -> None:
+def _leave_ctrl_c_to_the_parent(parent: int) -> None:
     """A terminal's Ctrl+C reaches every process of the group: the workers ignore it, the parent stops them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    _die_with_parent(parent)
 
 
 def _write_segment_sidecars(folder: Path, segment: str) -> None:
