@@ -38,7 +38,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb import compound as compound_files, structfile
 from whoosh.matching import ReadTooFar
 from whoosh.matching.binary import AndMaybeMatcher
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import And, AndNot, Every, FuzzyTerm, Not, Or, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -193,6 +193,24 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class _QuietSubWriterTask(SubWriterTask):
+    """Whoosh's index worker, quiet when the build it worked for was cancelled.
+
+    After Ctrl+C the parent ends its workers and removes the half-built index;
+    a worker still between two jobs then finds its files gone. That is the
+    cancellation, not an error worth a traceback over the one-line message.
+    """
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception:
+            folder = getattr(self.storage, "folder", "")
+            if not (os.path.isdir(folder) and os.path.isdir(os.path.join(folder, f"{self.indexname}.tmp"))):
+                os._exit(1)  # the build was cancelled and its files removed: nothing to tell
+            raise
+
+
 class _QuietMpWriter(MpWriter):
     """Whoosh's multi-process writer, with workers that leave Ctrl+C to the parent.
 
@@ -213,7 +231,13 @@ class _QuietMpWriter(MpWriter):
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         _forking_parent = os.getpid()
         try:
-            return super()._new_task()
+            # Whoosh's own _new_task, with the quiet worker class.
+            task = _QuietSubWriterTask(
+                self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+            )
+            self.tasks.append(task)
+            task.start()
+            return task
         finally:
             _forking_parent = None
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
