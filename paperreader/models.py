@@ -68,6 +68,8 @@ class Paper:
     note_at: str | None = None
     #: Its citation key (BibTeX, RIS, CSL JSON), kept in the store once chosen; None until its first export.
     key: str | None = None
+    #: The http(s) links its abstract gives (links.py), in order.
+    links: tuple[str, ...] = ()
 
     @property
     def last_digest(self) -> dt.date:
@@ -109,6 +111,7 @@ class Paper:
             "note": self.note,
             "note_at": self.note_at,
             "key": self.key,
+            "links": list(self.links),
         }
 
 

@@ -28,12 +28,13 @@ from typing import Literal
 
 from . import journal
 from .journal import BOOKMARKED, IMPORTED, JOURNAL_SCHEMA, NOTE, READ, TAG, VIEW, Change, flag, view_value
+from .links import extract_links, join_links, split_links
 from .models import STATES, DigestDay, Paper, ParsedPaper, SavedView, Stats
 from .paths import DISK_FULL, READ_ONLY, describe_refusal, fs_refusal
 
 __all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Which papers a listing or a search is restricted to.
 View = Literal["all", "unread", "read", "bookmarked"]
@@ -61,7 +62,8 @@ CREATE TABLE IF NOT EXISTS papers (
     bookmarked_at TEXT,
     note          TEXT NOT NULL DEFAULT '',
     note_at       TEXT,
-    tags_at       TEXT              -- when the paper's tags last changed
+    tags_at       TEXT,             -- when the paper's tags last changed
+    links         TEXT NOT NULL DEFAULT ''  -- the http(s) links of the abstract, one a line (links.py)
 );
 CREATE INDEX IF NOT EXISTS papers_last_digest ON papers (last_digest DESC, id);
 CREATE INDEX IF NOT EXISTS papers_rev ON papers (rev);
@@ -78,6 +80,7 @@ CREATE TABLE IF NOT EXISTS appearances (
     paper_id  TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
     digest    TEXT NOT NULL,        -- ISO date of the digest page
     source_id INTEGER REFERENCES sources (id),
+    upvotes   INTEGER,              -- the upvotes that digest page showed (NULL: none, or not known)
     PRIMARY KEY (paper_id, digest)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS appearances_digest ON appearances (digest);
@@ -134,6 +137,11 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
     # rest; the new version keeps an older paperreader, which would change
     # state without recording it, from opening the library.
     3: (),
+    # The page's own signals (Store._upgrade_to_4: columns only where missing,
+    # and the links need Python): each appearance keeps the upvotes its page
+    # showed (an older library knows only the newest figure, that of its
+    # meta_digest page), and a paper keeps the links of its abstract.
+    4: (),
 }
 
 #: A paper's tags as one space-separated, sorted string (tags hold no spaces).
@@ -145,7 +153,7 @@ _PAPER_COLUMNS = (
     "(SELECT group_concat(digest, ' ') FROM "
     "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests, "
     f"{_TAGS_OF.format(p='p')} AS tags, "
-    "(SELECT k.key FROM cite_keys k WHERE k.paper_id = p.id) AS cite_key"
+    "(SELECT k.key FROM cite_keys k WHERE k.paper_id = p.id) AS cite_key, p.links"
 )
 
 #: The content columns a newer digest may replace, in this order.
@@ -295,6 +303,7 @@ def _paper(row: sqlite3.Row) -> Paper:
         note=row["note"],
         note_at=row["note_at"],
         key=row["cite_key"],
+        links=split_links(row["links"]),
     )
 
 
@@ -495,7 +504,26 @@ class Store:
                 for target in range(int(version) + 1, SCHEMA_VERSION + 1):
                     for statement in _UPGRADES.get(target, ()):
                         self._db.execute(statement)
+                    if target == 4:
+                        self._upgrade_to_4()
                     self._set_meta("schema_version", str(target))
+
+    def _upgrade_to_4(self) -> None:
+        """Upvotes per appearance and links per paper (inside the upgrade's transaction)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(appearances)")}
+        if "upvotes" not in columns:
+            self._db.execute("ALTER TABLE appearances ADD COLUMN upvotes INTEGER")
+            self._db.execute(
+                "UPDATE appearances SET upvotes = (SELECT p.upvotes FROM papers p "
+                "WHERE p.id = appearances.paper_id AND p.meta_digest = appearances.digest)"
+            )
+        if "links" not in {row[1] for row in self._db.execute("PRAGMA table_info(papers)")}:
+            self._db.execute("ALTER TABLE papers ADD COLUMN links TEXT NOT NULL DEFAULT ''")
+        found = [
+            (join_links(extract_links(abstract)), paper_id)
+            for paper_id, abstract in self._db.execute("SELECT id, abstract FROM papers WHERE abstract LIKE '%http%'")
+        ]
+        self._db.executemany("UPDATE papers SET links = ? WHERE id = ?", [row for row in found if row[0]])
 
     def close(self) -> None:
         with self._lock:
@@ -634,8 +662,8 @@ class Store:
             if old is None:
                 self._db.execute(
                     "INSERT INTO papers (id, title, abstract, authors, organization, published, upvotes, "
-                    "meta_digest, last_digest, added_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (paper.id, *values, newest, newest, stamp, rev),
+                    "meta_digest, last_digest, added_at, rev, links) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (paper.id, *values, newest, newest, stamp, rev, join_links(extract_links(paper.abstract))),
                 )
                 new.append(paper.id)
             else:
@@ -652,15 +680,22 @@ class Store:
                     if merged != current or newest != old["meta_digest"]:
                         self._db.execute(
                             "UPDATE papers SET title = ?, abstract = ?, authors = ?, organization = ?, "
-                            "published = ?, upvotes = ?, meta_digest = ? WHERE id = ?",
-                            (*merged, newest, paper.id),
+                            "published = ?, upvotes = ?, meta_digest = ?, links = ? WHERE id = ?",
+                            (*merged, newest, join_links(extract_links(merged[1])), paper.id),
                         )
                         changed = merged != current
             for day in paper.digests:
+                # Each appearance keeps the upvotes its own page showed: a later
+                # digest adds its figure, a re-import leaves a known one alone.
                 inserted = self._db.execute(
-                    "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
-                    (paper.id, day.isoformat(), source_id),
+                    "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id, upvotes) VALUES (?, ?, ?, ?)",
+                    (paper.id, day.isoformat(), source_id, paper.upvotes),
                 ).rowcount
+                if not inserted and paper.upvotes is not None:
+                    self._db.execute(
+                        "UPDATE appearances SET upvotes = ? WHERE paper_id = ? AND digest = ? AND upvotes IS NULL",
+                        (paper.upvotes, paper.id, day.isoformat()),
+                    )
                 changed = changed or bool(inserted and old is not None)
             if old is not None and changed:
                 self._db.execute(
@@ -955,6 +990,26 @@ class Store:
             for row in rows:
                 yield _paper(row)
             last = rows[-1]["id"]
+
+    def upvote_history(self, ids: Sequence[str]) -> dict[str, list[tuple[dt.date, int | None]]]:
+        """Each paper's appearances, oldest first, with the upvotes each digest page showed (None: not shown)."""
+        found: dict[str, list[tuple[dt.date, int | None]]] = {}
+        with self._lock:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for paper_id, day, upvotes in self._db.execute(
+                    f"SELECT paper_id, digest, upvotes FROM appearances WHERE paper_id IN ({marks}) ORDER BY digest",
+                    tuple(chunk),
+                ):
+                    found.setdefault(paper_id, []).append((dt.date.fromisoformat(day), upvotes))
+        return found
+
+    def day_upvotes(self, digest: dt.date) -> dict[str, int | None]:
+        """The papers of one digest day with the upvotes that day's page showed them with."""
+        with self._lock:
+            return dict(
+                self._db.execute("SELECT paper_id, upvotes FROM appearances WHERE digest = ?", (digest.isoformat(),))
+            )
 
     def digests(self) -> list[tuple[dt.date, int]]:
         """Every digest date with its paper count, newest first."""

@@ -13,7 +13,7 @@ import pytest
 from paperreader import journal
 from paperreader.library import Library
 from paperreader.models import SavedView
-from paperreader.store import Store
+from paperreader.store import SCHEMA_VERSION, Store
 
 from .digests import MONDAY, TUESDAY, page, write
 
@@ -168,7 +168,7 @@ def test_a_library_from_before_the_journal_gains_it(tmp_path: Path) -> None:
     db.close()
     with Store.open(path) as store:
         assert store.device and store.journal.actions() == []
-        assert store._meta("schema_version") == "3"
+        assert store._meta("schema_version") == str(SCHEMA_VERSION)
 
 
 def test_action_json_shape(lib: Library) -> None:
