@@ -602,6 +602,8 @@ def _same(field: str, here: str | None, value: str | None) -> bool:
     """Does a field hold this value?  Papers and files compare by presence (their rows are records)."""
     if field == PAPER or field.startswith(SOURCE):
         return (here is None) == (value is None)
+    if field.startswith(DIGEST) and here is not None and value is not None:
+        return _digest_value(here)[0] == _digest_value(value)[0]  # the upvotes a value may carry are no state
     return here == value
 
 
@@ -747,12 +749,23 @@ def row_value(db: sqlite3.Connection, paper: str, field: str) -> str | None:
     data: dict[str, object] = dict(zip([c[0] for c in cursor.description], found))
     data["tags"] = [tag for (tag,) in db.execute("SELECT tag FROM tags WHERE paper_id = ? ORDER BY tag", (paper,))]
     data["appearances"] = [
-        [day, source]
-        for day, source in db.execute(
-            "SELECT digest, source_id FROM appearances WHERE paper_id = ? ORDER BY digest", (paper,)
+        [day, source, upvotes]  # the upvotes that day's page showed: undoing a forget keeps each figure
+        for day, source, upvotes in db.execute(
+            "SELECT digest, source_id, upvotes FROM appearances WHERE paper_id = ? ORDER BY digest", (paper,)
         )
     ]
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _digest_value(value: str) -> tuple[int | None, int | None]:
+    """A digest field's value: ``"3"`` (file 3), ``""`` (no file), either followed by `` 128``, the page's upvotes."""
+    source, _, upvotes = value.partition(" ")
+    return (int(source) if source else None), (int(upvotes) if upvotes else None)
+
+
+def digest_value(source: int | None, upvotes: int | None) -> str:
+    """The value of a digest field that keeps the appearance's upvotes (see :func:`_digest_value`)."""
+    return ("" if source is None else str(source)) + ("" if upvotes is None else f" {upvotes}")
 
 
 def _write_digest(db: sqlite3.Connection, paper: str, day: str, value: str | None) -> None:
@@ -761,9 +774,10 @@ def _write_digest(db: sqlite3.Connection, paper: str, day: str, value: str | Non
         db.execute("DELETE FROM appearances WHERE paper_id = ? AND digest = ?", (paper, day))
     else:
         db.execute(
-            "INSERT INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?) "
-            "ON CONFLICT (paper_id, digest) DO UPDATE SET source_id = excluded.source_id",
-            (paper, day, int(value) if value else None),
+            "INSERT INTO appearances (paper_id, digest, source_id, upvotes) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (paper_id, digest) DO UPDATE SET source_id = excluded.source_id, "
+            "upvotes = coalesce(excluded.upvotes, appearances.upvotes)",
+            (paper, day, *_digest_value(value)),
         )
     db.execute(
         "UPDATE papers SET last_digest = coalesce((SELECT max(digest) FROM appearances WHERE paper_id = ?), last_digest) "
@@ -791,9 +805,9 @@ def _insert_paper(db: sqlite3.Connection, row: dict[str, Any]) -> None:
     db.executemany(
         "INSERT OR IGNORE INTO tags (paper_id, tag) VALUES (?, ?)", [(row["id"], tag) for tag in row.get("tags") or []]
     )
-    db.executemany(
-        "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id) VALUES (?, ?, ?)",
-        [(row["id"], day, source) for day, source in row.get("appearances") or []],
+    db.executemany(  # [day, source] before schema 4, [day, source, upvotes] since
+        "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id, upvotes) VALUES (?, ?, ?, ?)",
+        [(row["id"], *(list(item) + [None])[:3]) for item in row.get("appearances") or []],
     )
 
 
@@ -996,7 +1010,10 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
                     value: str | None = "" if other is None else str(other)
                 else:
                     value = None if others_days else ""  # kept for the user's sake: the day stays, no file's
-                changes.append((paper, DIGEST + day, str(source), value))
+                figure = db.execute(  # kept in the old value: undo puts back the page's upvotes too
+                    "SELECT upvotes FROM appearances WHERE paper_id = ? AND digest = ?", (paper, day)
+                ).fetchone()[0]
+                changes.append((paper, DIGEST + day, digest_value(source, figure), value))
                 writes.append((paper, DIGEST + day, value))
         sha_field = SOURCE + imported.sha256
         changes.append(("", sha_field, row_value(db, "", sha_field), None))

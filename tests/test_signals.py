@@ -85,3 +85,21 @@ def test_day_percentiles_share_ties_and_put_unknown_last(store: Store) -> None:
     assert signals.describe_top(tops[paper_id("A")], dt.date.fromisoformat(day)) == "top 40% of Nov 12"
     assert signals.describe_top(0.05, dt.date(2025, 11, 12)) == "top 5% of Nov 12"
     assert signals.day_percentiles(store, dt.date(2020, 1, 1)) == {}
+
+
+def test_forget_and_its_undo_keep_each_appearances_upvotes(store: Store) -> None:
+    store.add(
+        [parsed("Shared Paper", "2025-11-12", upvotes=10), parsed("Only Here", "2025-11-12", upvotes=7)],
+        sha256="a", path="a.txt", warnings=0,
+    )
+    store.add([parsed("Shared Paper", "2025-11-13", upvotes=25)], sha256="b", path="b.txt", warnings=0)
+    before = store._db.execute("SELECT * FROM appearances ORDER BY paper_id, digest").fetchall()
+    journal = store.journal
+    done = journal.forget(journal.find_import("1"))
+    assert done.removed == [paper_id("Only Here")] and history(store, "Shared Paper") == [("2025-11-13", 25)]
+    journal.undo()
+    assert store._db.execute("SELECT * FROM appearances ORDER BY paper_id, digest").fetchall() == before
+    assert history(store, "Shared Paper") == [("2025-11-12", 10), ("2025-11-13", 25)]
+    assert history(store, "Only Here") == [("2025-11-12", 7)]
+    assert journal.redo().message().startswith("Redone: forgot a.txt")
+    assert history(store, "Shared Paper") == [("2025-11-13", 25)] and store.get(paper_id("Only Here")) is None
