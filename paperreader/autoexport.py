@@ -5,12 +5,17 @@ Obsidian: each ``[[export]]`` of the config file names a path, a format and a
 selection (``tag:thesis``), and is rewritten whenever what it would hold
 changes, whoever changed the library (the reader, a CLI command).
 
-How it follows the library: :class:`AutoExporter` registers a hook with the
-store (:meth:`~paperreader.store.Store.add_commit_hook`), called after every
-committed change.  The hook only says *that* something changed; the exporter
-then renders each export and compares it with what it last wrote (a hash kept
-in the store), so an export is written only when its papers changed, and
-moving the trigger onto a journal of changes later is a one-line change.
+How it follows the library: it reads the journal (paperreader/journal.py),
+the one record of every change of user state and of every paper added or taken
+out, whoever made it: the reader, a CLI command, sync.  A hook on the store's
+commits (:meth:`~paperreader.store.Store.add_commit_hook`) tells it to look;
+a commit that journals nothing (a citation key, the reader's own settings, a
+sync file's offset, the triage signals) is no change of any export.  Once an
+export has been written, it knows the papers it holds, and a later flush asks
+the journal which papers changed since: an export none of them is in, or
+enters, is left alone without rendering it; a notes folder rewrites only the
+files of those papers.  The first flush of a process looks at everything and
+compares the result with what was last written (a hash kept in the store).
 
 What it never does: leave half a file (every write is a temporary file renamed
 into place), or overwrite a file the user edited by hand since it last wrote
@@ -28,15 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .exports import (
-    SelectionError, content_hash, export, export_target, notes_digest, select_papers, write_atomically, write_notes,
-)
+from . import __version__
+from .exports import SelectionError, content_hash, export, export_target, select_papers, write_atomically, write_notes
 from .store import StoreError
 from .text import printable
 
 if TYPE_CHECKING:
     from .config import AutoExport
     from .library import Library
+    from .models import Paper
 
 __all__ = ["AutoExporter", "AutoExportOutcome", "FORCE_HINT"]
 
@@ -91,6 +96,11 @@ class AutoExporter:
         self._flushing: int | None = None  # the thread flushing: its own store writes are no change
         self._closed = False
         self._told: dict[str, str] = {}
+        #: The journal position the exports were brought up to (None: not yet in this
+        #: process, so the next flush looks at every export whole).
+        self._position: int | None = None
+        #: Each export's papers as last written: a change must touch or enter them to matter.
+        self._members: dict[str, frozenset[str]] = {}
 
     def attach(self) -> AutoExporter:
         """Follow every change committed to the library from now on."""
@@ -106,6 +116,8 @@ class AutoExporter:
     def _changed(self) -> None:
         if self._flushing == threading.get_ident():
             return  # the keys and records a flush writes are not changes of the papers
+        if self._position is not None and self.library.store.journal.position() == self._position:
+            return  # nothing journaled: no paper or view changed
         with self._lock:
             self._dirty = True
             if self._delay is None or self._closed:
@@ -141,7 +153,16 @@ class AutoExporter:
                 self._dirty = False
             self._flushing = threading.get_ident()
             try:
-                return [self._export(item, force) for item in self.exports]
+                journal = self.library.store.journal
+                changes: tuple[set[str], set[str]] | None = None
+                if self._position is None or force:
+                    position = journal.position()
+                else:
+                    position, papers, views = journal.changed_since(self._position)
+                    changes = (papers, views)
+                outcomes = [self._export(item, force, changes) for item in self.exports]
+                self._position = position
+                return outcomes
             finally:
                 self._flushing = None
 
@@ -151,21 +172,40 @@ class AutoExporter:
             self._told[target] = message
             self._notify(message)
 
-    def _export(self, item: AutoExport, force: bool) -> AutoExportOutcome:
+    def _export(self, item: AutoExport, force: bool, changes: tuple[set[str], set[str]] | None) -> AutoExportOutcome:
+        """Bring one export up to date; ``changes``: the papers and views changed since it last was (None: unknown)."""
         where = printable(str(item.path))
         target = export_target(item.path)
         store = self.library.store
+        members = self._members.pop(target, None)  # put back only once this export is up to date
+        if changes is not None and members is not None:
+            papers_changed, views_changed = changes
+            if not papers_changed and (item.selection.view is None or item.selection.view not in views_changed):
+                self._members[target] = members
+                return AutoExportOutcome(item, "unchanged", len(members))
+        else:
+            changes = members = None
         try:
             papers = select_papers(self.library, item.selection)
+            ids = frozenset(paper.id for paper in papers)
+            if changes is not None and members is not None and ids == members and not changes[0] & members:
+                self._members[target] = members  # the changed papers are not in it and did not enter it
+                return AutoExportOutcome(item, "unchanged", len(papers))
             with store.transaction():
                 keys = store.ensure_keys([paper.id for paper in papers])
                 papers = [dataclasses.replace(paper, key=keys.get(paper.id)) for paper in papers]
                 if item.format == "notes":
-                    digest = content_hash(notes_digest(papers))
+                    digest = notes_fingerprint(papers)
                     record = store.auto_export_record(target)
                     if record is not None and record[0] == digest and item.path.is_dir():
+                        self._members[target] = ids
                         return AutoExportOutcome(item, "unchanged", len(papers))
-                    outcome = write_notes(item.path, papers)
+                    if changes is not None and members is not None and item.path.is_dir():
+                        # Only the files of the papers that changed or entered; the rest are as written.
+                        touched = changes[0] | (ids - members)
+                        outcome = write_notes(item.path, [paper for paper in papers if paper.id in touched])
+                    else:
+                        outcome = write_notes(item.path, papers)
                     if outcome.skipped:
                         self._tell(
                             target + "#skipped",
@@ -180,9 +220,11 @@ class AutoExporter:
                     if current is not None and not force and (record is None or current != record[0]):
                         raise _Edited("was not written by paperreader" if record is None else "was edited since paperreader last wrote it")
                     if record is not None and record[0] == digest and current == digest:
+                        self._members[target] = ids
                         return AutoExportOutcome(item, "unchanged", len(papers))
                     write_atomically(item.path, text)
                 store.set_auto_export_record(target, digest, len(papers))
+            self._members[target] = ids
         except _Edited as edited:
             message = f"{where}: {edited}; not overwritten ({FORCE_HINT})"
             self._tell(target, message)
@@ -200,6 +242,16 @@ class AutoExporter:
             return AutoExportOutcome(item, "written", len(papers), f"{where}: {len(papers)} paper{'s' if len(papers) != 1 else ''}")
         self._tell(target, message)
         return AutoExportOutcome(item, "failed", 0, message)
+
+
+def notes_fingerprint(papers: Sequence[Paper]) -> str:
+    """What a notes folder holds, as one hash, without rendering a note.
+
+    Rendering every note of a 100,000-paper selection takes seconds; the
+    papers' fields (everything a note is made of) and paperreader's version
+    (what the notes look like) say as much about whether the folder changed.
+    """
+    return content_hash(__version__ + "\n" + "\n".join(map(repr, papers)))
 
 
 def _file_hash(path: Path) -> str | None:

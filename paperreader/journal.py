@@ -382,6 +382,39 @@ class Journal:
                 )
             ]
 
+    def position(self) -> int:
+        """The newest action's number (0: none yet).
+
+        Whoever follows the library's changes (the auto-exports) keeps the
+        position it last caught up with and asks :meth:`changed_since` what
+        happened after it; a commit that journals nothing (a citation key, a
+        setting, a sync file's offset) leaves the position where it was.
+        """
+        with self.store._lock:
+            return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM actions").fetchone()[0]
+
+    def changed_since(self, number: int) -> tuple[int, set[str], set[str]]:
+        """``(position, papers, views)``: what the actions after ``number`` changed.
+
+        ``papers`` are the ids of the papers any of them touched (state,
+        content, an import, a paper taken out), ``views`` the names of the
+        saved views changed.  The position is taken in the same read, so a
+        follower that catches up to it misses nothing committed meanwhile.
+        """
+        papers: set[str] = set()
+        views: set[str] = set()
+        with self.store._lock:
+            position = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM actions").fetchone()[0]
+            rows = self._db.execute(
+                "SELECT DISTINCT paper, field FROM changes WHERE action > ? AND action <= ?", (number, position)
+            )
+            for paper, field in rows:
+                if paper:
+                    papers.add(paper)
+                elif field.startswith(VIEW):
+                    views.add(field[len(VIEW) :])
+        return position, papers, views
+
     # -- undo and redo ------------------------------------------------------------------
 
     def _local(self, where: str, params: Sequence[object] = ()) -> Action | None:
