@@ -432,8 +432,8 @@ class ArrayEngine:
                 found = self._ids = np.concatenate(parts) if parts else np.zeros(0, dtype="S16")
             return found
 
-    def mask_of(self, ids: Collection[str]) -> np.ndarray:
-        """The live documents of these paper ids, as a mask (a view handed to :meth:`run`)."""
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live documents' paper ids, sorted, and their docnums: ids to docnums by binary search."""
         with self._lock:
             lookup = getattr(self, "_id_lookup", None)
         if lookup is None:
@@ -441,7 +441,33 @@ class ArrayEngine:
             keys = self.ids()[live]
             order = np.argsort(keys, kind="stable")
             lookup = self._id_lookup = (keys[order], live[order])
-        keys, docnums = lookup
+        return lookup
+
+    def docnums_of(self, ids: Sequence[str]) -> np.ndarray:
+        """Each paper id's live docnum, in the order given; -1 for an id the index does not hold."""
+        keys, docnums = self._lookup()
+        found = np.full(len(ids), -1, dtype=np.int64)
+        if not len(ids) or not len(keys):
+            return found
+        wanted = np.array(list(ids), dtype="S16")
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        hit = keys[at] == wanted
+        found[hit] = docnums[at[hit]]
+        return found
+
+    def term_scores(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """One term's BM25F score in every document holding it, ``(docnums, scores)``; None if no document does.
+
+        The same score a query for the term gives, for callers that weigh
+        many terms themselves (the "for you" profile of :mod:`paperreader.interest`
+        is a weighted sum of a hundred terms, which no query expresses).
+        """
+        found = self._term_scores(fieldname, text, 1.0, None)
+        return None if found is None else (found[0].docnums, found[1])
+
+    def mask_of(self, ids: Collection[str]) -> np.ndarray:
+        """The live documents of these paper ids, as a mask (a view handed to :meth:`run`)."""
+        keys, docnums = self._lookup()
         mask = np.zeros(self.size, dtype=bool)
         if not len(ids) or not len(keys):
             return mask

@@ -32,7 +32,10 @@ from .links import extract_links, join_links, split_links
 from .models import STATES, DigestDay, Paper, ParsedPaper, SavedView, Stats
 from .paths import DISK_FULL, READ_ONLY, describe_refusal, fs_refusal
 
-__all__ = ["Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View"]
+__all__ = [
+    "Store", "StoreError", "StateSnapshot", "AddOutcome", "SourceRecord", "Row", "RowCache", "Counts", "now", "View",
+    "InterestSignals", "Observation",
+]
 
 SCHEMA_VERSION = 4
 
@@ -121,6 +124,12 @@ CREATE TABLE IF NOT EXISTS auto_exports (  -- the last write of each auto-export
     papers     INTEGER NOT NULL,
     written_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS observations (  -- what the reader saw the user do with a paper: "for you" signals, not state
+    paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+    kind     TEXT NOT NULL,   -- 'opened' (enter, or paged through) or 'passed' (n without opening it)
+    at       TEXT NOT NULL,
+    PRIMARY KEY (paper_id, kind)
+) WITHOUT ROWID;
 """
 
 #: Schema changes from one version to the next, run in order inside the
@@ -323,6 +332,19 @@ def _tag_changes(paper_id: str, before: Iterable[str], after: Iterable[str]) -> 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+#: What the reader saw the user do with a paper (see :meth:`Store.observe`).
+Observation = Literal["opened", "passed"]
+
+
+@dataclass(frozen=True, slots=True)
+class InterestSignals:
+    """Papers by what the user did with them: kept (strong), opened (weak), passed over (weak, negative)."""
+
+    kept: list[str]
+    opened: list[str]
+    passed: list[str]
 
 
 class Store:
@@ -1325,6 +1347,69 @@ class Store:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (key, value, now()),
             )
+
+    # -- observations: what the reader saw (interest signals, not user state) -------------
+
+    def observe(self, paper_id: str, kind: Observation) -> bool:
+        """Note that the user opened (``"opened"``) or passed over (``"passed"``) a paper in the reader.
+
+        These are observations for the "for you" ranking (paperreader/interest.py),
+        not user state: nothing the user set, so they are not journaled, not
+        undone by ``u``, not synced and not in backups; a paper forgotten takes
+        its observations with it.  Best effort: where the library cannot be
+        written (read-only, a full disk) the observation is dropped and False
+        returned (as for an unknown paper), never an error for the user.  Written without the commit
+        hooks, since no export depends on them.
+        """
+        if kind not in ("opened", "passed") or self.read_only is not None:
+            return False
+        try:
+            with self._lock:
+                written = self._db.execute(
+                    "INSERT INTO observations (paper_id, kind, at) SELECT id, ?, ? FROM papers WHERE id = ? "
+                    "ON CONFLICT (paper_id, kind) DO UPDATE SET at = excluded.at",
+                    (kind, now(), paper_id),
+                ).rowcount
+        except sqlite3.Error:
+            return False
+        return written > 0
+
+    def interest_signals(self, *, recent: int = 500) -> InterestSignals:
+        """The papers the user showed interest in, or passed over, for the "for you" ranking.
+
+        Kept (strong): bookmarked, tagged or with a note.  Opened (weak): seen
+        opened in the reader and not kept.  Passed (weak, negative): passed
+        over with ``n`` and neither opened nor kept.  The weak ones are the
+        ``recent`` newest of each: old habits fade, and the model stays quick to build.
+        """
+        with self._lock:
+            kept = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT id FROM papers WHERE bookmarked = 1 OR note != '' "
+                    "OR id IN (SELECT paper_id FROM tags) ORDER BY id"
+                )
+            ]
+            held = set(kept)
+            opened = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT paper_id FROM observations WHERE kind = 'opened' ORDER BY at DESC LIMIT ?", (recent,)
+                )
+                if row[0] not in held
+            ]
+            held.update(opened)
+            seen_opened = {
+                row[0] for row in self._db.execute("SELECT paper_id FROM observations WHERE kind = 'opened'")
+            }
+            passed = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT paper_id FROM observations WHERE kind = 'passed' ORDER BY at DESC LIMIT ?", (recent,)
+                )
+                if row[0] not in held and row[0] not in seen_opened
+            ]
+        return InterestSignals(kept, opened, passed)
 
     # -- citation keys and export records ---------------------------------------------
 

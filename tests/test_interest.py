@@ -1,0 +1,139 @@
+"""The "for you" model (paperreader/interest.py) and the observations it learns from (store)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from paperreader import interest
+from paperreader.library import Library
+
+from .digests import P, page, write
+
+#: Three topics with words of their own, and words every paper shares.
+TOPICS = {
+    "video": ["diffusion", "video", "frames", "temporal", "denoising", "generation", "motion", "synthesis"],
+    "robots": ["robot", "grasping", "manipulation", "gripper", "tactile", "locomotion", "policy", "embodied"],
+    "proteins": ["protein", "folding", "residue", "molecular", "enzyme", "binding", "sequence", "structure"],
+}
+COMMON = ["we", "study", "a", "new", "approach", "with", "strong", "results", "on", "benchmarks", "and", "analysis"]
+
+
+def topic_paper(rng: random.Random, topic: str, number: int, upvotes: int) -> P:
+    words = TOPICS[topic]
+    title = " ".join(rng.sample(words, 3)).capitalize() + f" study number {number}"
+    body = " ".join(rng.choice(words) if rng.random() < 0.4 else rng.choice(COMMON) for _ in range(60))
+    return P(title, body.capitalize() + ".", ("Lab", f"Oct 31, 2024 {upvotes}"))
+
+
+def topic_library(data_dir: Path, tmp_path: Path, *, per_topic: int = 12) -> tuple[Library, dict[str, list[str]]]:
+    """A library of three topics, robot papers given the most upvotes; returns it and the ids per topic."""
+    rng = random.Random(3)
+    papers: list[tuple[str, P]] = []
+    number = 0
+    for topic in TOPICS:
+        for _ in range(per_topic):
+            number += 1
+            upvotes = 200 + number if topic == "robots" else number
+            papers.append((topic, topic_paper(rng, topic, number, upvotes)))
+    rng.shuffle(papers)
+    path = write(tmp_path / "digests" / "day.txt", page("Nov 12", [p for _t, p in papers]))
+    library = Library(data_dir)
+    library.import_paths([path], date=__import__("datetime").date(2025, 11, 12))
+    by_title = {paper.title: paper.id for paper in library.store.papers()}
+    ids = {topic: [] for topic in TOPICS}  # type: dict[str, list[str]]
+    for topic, paper in papers:
+        ids[topic].append(by_title[paper.title])
+    return library, ids
+
+
+@pytest.fixture
+def topics(data_dir: Path, tmp_path: Path) -> tuple[Library, dict[str, list[str]]]:
+    library, ids = topic_library(data_dir, tmp_path)
+    yield library, ids
+    library.close()
+
+
+def test_no_model_below_the_threshold_and_status_says_how_many_more(topics: tuple[Library, dict[str, list[str]]]) -> None:
+    library, ids = topics
+    library.store.set_state(ids["video"][:2], bookmarked=True, label="bookmarked")
+    assert interest.score_papers(library, ids["robots"]) is None
+    status = interest.status(library)
+    assert (status.kept, status.needed) == (2, interest.THRESHOLD - 2)
+    assert f"needs {interest.THRESHOLD - 2} more kept papers" in status.describe()
+    # Meanwhile rank() orders by upvotes: the robot papers (most upvoted) first.
+    every = [pid for group in ids.values() for pid in group]
+    order, scores = interest.rank(library, every)
+    assert scores is None
+    assert set(order[: len(ids["robots"])]) == set(ids["robots"])
+
+
+def test_kept_papers_of_a_topic_rank_that_topic_first_and_say_why(topics: tuple[Library, dict[str, list[str]]]) -> None:
+    library, ids = topics
+    kept = ids["video"][: interest.THRESHOLD]
+    library.store.set_state(kept[:3], bookmarked=True, label="bookmarked")
+    library.store.set_tags([kept[3]], add=["gen"])
+    library.store.set_note(kept[4], "read this")
+    unseen = [pid for group in ids.values() for pid in group if pid not in kept]
+    order, scores = interest.rank(library, unseen)
+    assert scores is not None and scores.kept == interest.THRESHOLD
+    rest = [pid for pid in ids["video"] if pid not in kept]
+    assert set(order[: len(rest)]) == set(rest)  # above the more upvoted robot papers
+    top = order[0]
+    assert scores.because[top] and set(scores.because[top]) <= set(TOPICS["video"])
+    assert scores.like[top] >= 1
+    why = scores.why(top)
+    assert why is not None and why.startswith("for you: like ") and "you kept (" in why
+
+
+def test_a_bookmark_changes_the_ranking_at_the_next_call(topics: tuple[Library, dict[str, list[str]]]) -> None:
+    library, ids = topics
+    library.store.set_state(ids["video"][: interest.THRESHOLD], bookmarked=True, label="bookmarked")
+    proteins = ids["proteins"]
+    before = interest.score_papers(library, proteins)
+    assert before is not None
+    library.store.set_state(proteins[:6], bookmarked=True, label="bookmarked")
+    after = interest.score_papers(library, proteins)
+    assert after is not None and after.kept == interest.THRESHOLD + 6
+    assert sum(after.score[p] for p in proteins[6:]) > sum(before.score[p] for p in proteins[6:])
+
+
+def test_passed_papers_count_against_their_words(topics: tuple[Library, dict[str, list[str]]]) -> None:
+    library, ids = topics
+    kept = ids["video"][:3] + ids["robots"][:3]
+    library.store.set_state(kept, bookmarked=True, label="bookmarked")
+    robots = ids["robots"][3:]
+    even = interest.score_papers(library, robots)
+    for pid in ids["robots"][3:9]:
+        assert library.store.observe(pid, "passed")
+    against = interest.score_papers(library, robots)
+    assert even is not None and against is not None
+    assert sum(against.score.values()) < sum(even.score.values())
+    # Opening one of them takes it out of the passed ones.
+    library.store.observe(ids["robots"][3], "opened")
+    signals = library.store.interest_signals()
+    assert ids["robots"][3] in signals.opened and ids["robots"][3] not in signals.passed
+
+
+def test_observations_are_not_user_state(topics: tuple[Library, dict[str, list[str]]], tmp_path: Path) -> None:
+    """Not journaled (u never takes one back), not in a backup; forgetting the import takes them along."""
+    library, ids = topics
+    store = library.store
+    actions = [action.number for action in store.journal.actions()]
+    assert store.observe(ids["video"][0], "opened") and store.observe(ids["video"][1], "passed")
+    assert not store.observe("0" * 16, "opened")  # an unknown paper: nothing written
+    assert [action.number for action in store.journal.actions()] == actions
+    assert store.interest_signals().opened == [ids["video"][0]]
+    backup = tmp_path / "backup.json"
+    with backup.open("w", encoding="utf-8") as handle:
+        library.write_backup(handle)
+    assert "opened" not in backup.read_text() and "passed" not in backup.read_text()
+    # Taking the import back removes the papers with their observations, and undoing that works.
+    (imported,) = store.journal.imports()
+    store.journal.forget(imported)
+    assert store.count() == 0 and store.interest_signals().opened == []
+    store.journal.undo()
+    assert store.count() == sum(len(group) for group in ids.values())
