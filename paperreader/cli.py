@@ -305,6 +305,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=_positive, default=14, metavar="N", help="the N newest digests (default 14)")
     p.add_argument("--all", action="store_true", help="every digest")
     p.add_argument("--no-topics", action="store_true", help="skip the key terms (faster: no search index)")
+    p = command(
+        "catchup",
+        "after days away: each day's top papers, newest day first, and how many more are unread",
+        "paperreader catchup --days 7 --top 5",
+        "For each day with unread papers, newest first, its top K unread papers: ranked \"for you\" when "
+        "your triage has trained the model, otherwise by the upvotes the day's page gave them (a "
+        "percentile within the day). The rest of each day is listed by count; with --json each day "
+        "carries its 'rest' ids, so: paperreader catchup --json | jq -r '.[].rest[]' | paperreader mark read -",
+    )
+    p.add_argument("--days", type=_positive, default=7, metavar="N", help="the N newest days with unread papers (default 7)")
+    p.add_argument("--top", type=_positive, default=5, metavar="K", help="papers picked per day (default 5)")
+    p.add_argument("--clusters", action="store_true", help="also each day's topic clusters, with their sizes")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per day")
 
     p = command(
         "undo",
@@ -1131,6 +1144,51 @@ def cmd_stats(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catchup(library: Library, args: argparse.Namespace) -> int:
+    """The days to catch up on, each with its top papers; the rest by count (ids in --json)."""
+    from .catchup import catch_up
+
+    found = catch_up(library, days=args.days, top=args.top)
+    clusters = {}
+    if args.clusters:
+        from .clusters import day_clusters
+
+        clusters = {day.date: day_clusters(library.store, day.date) for day in found.days}
+    if args.json:
+        days: list[dict[str, object]] = []
+        for day in found.days:
+            item = {**day.to_json(), "ranking": found.ranking}
+            if args.clusters:
+                item["clusters"] = [cluster.to_json() for cluster in clusters[day.date]]
+            days.append(item)
+        _print_json(days)
+        return 0
+    if not found.days:
+        print("Nothing to catch up on: every paper is read.")
+        return 0
+    ranking = "for you" if found.ranking == "for you" else "by upvotes within each day"
+    print(f"{_n(found.unread, 'unread paper')} in {_n(len(found.days), 'day')}, the top of each ranked {ranking}:")
+    width = _width()
+    for day in found.days:
+        print()
+        print(f"{day.date:%a %b %d, %Y} · {day.unread:,} unread of {day.papers:,}")
+        for pick in day.top:
+            votes = f"▲{pick.paper.upvotes}" if pick.paper.upvotes is not None else ""
+            head = f"  {pick.paper.id}  {votes:>5}  "
+            why = f"  ({printable(pick.why)})" if pick.why else ""
+            room = max(width - len(head) - len(why), 20)
+            title = printable(pick.paper.title)
+            print(head + (title if len(title) <= room else title[: room - 1] + "…") + why)
+        if day.rest:
+            print(f"  + {len(day.rest):,} more unread")
+        for cluster in clusters.get(day.date, []):
+            print(f"  · {printable(cluster.describe())}")
+    if found.older_unread:
+        print()
+        print(f"({_n(found.older_unread, 'more unread paper')} on older days; --days shows more)")
+    return 0
+
+
 def _stdout_console():  # type: ignore[no-untyped-def]
     """Rich on standard output: colour only on a terminal, whole lines in pipes."""
     from rich.console import Console
@@ -1318,6 +1376,7 @@ COMMANDS = {
     "reindex": cmd_reindex,
     "doctor": cmd_doctor,
     "stats": cmd_stats,
+    "catchup": cmd_catchup,
     "tag": cmd_tag,
     "note": cmd_note,
     "views": cmd_views,

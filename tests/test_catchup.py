@@ -1,0 +1,159 @@
+"""Catching up after days away: the selection (paperreader.catchup), its actions, and ``paperreader catchup``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from benchmarks.clusters import write_days
+from paperreader.catchup import bookmark, catch_up, cluster_what, mark_read, rest_what, tag
+from paperreader.cli import main
+from paperreader.clusters import day_clusters
+from paperreader.library import Library
+
+LAST = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def week(library: Library, tmp_path: Path) -> Library:
+    """Seven synthetic days of 30 papers, ending on LAST, with upvotes."""
+    reports = library.import_paths(write_days(tmp_path / "digests", 7, 30, last=LAST))
+    assert all(report.ok for report in reports)
+    return library
+
+
+def test_each_day_with_unread_papers_newest_first_with_its_top_by_upvotes(week: Library) -> None:
+    store = week.store
+    # The newest day read already: it has nothing to catch up on.
+    store.set_state(store.ids("all", digest=LAST), read=True)
+    found = catch_up(week, days=None, top=4)
+    assert found.ranking == "upvotes"
+    assert [day.date for day in found.days] == [LAST - dt.timedelta(days=n) for n in range(1, 7)]
+    for day in found.days:
+        assert len(day.top) == 4 and day.unread == 30 and len(day.rest) == 26
+        papers = store.get_many(store.ids("unread", digest=day.date))
+        best = sorted((p.upvotes or 0 for p in papers.values()), reverse=True)[:4]
+        assert sorted((pick.paper.upvotes or 0 for pick in day.top), reverse=True) == best
+        assert {pick.paper.id for pick in day.top}.isdisjoint(day.rest)
+        assert all(pick.why and pick.why.startswith("top ") for pick in day.top)  # "top 3% of Nov 19"
+    assert found.unread == 6 * 30 and found.older_unread == 0
+
+
+def test_days_limits_the_days_and_says_how_many_are_left_older(week: Library) -> None:
+    found = catch_up(week, days=2, top=3)
+    assert [day.date for day in found.days] == [LAST, LAST - dt.timedelta(days=1)]
+    assert found.older_unread == 5 * 30
+
+
+@dataclass
+class FakeScores:
+    score: dict[str, float]
+    because: dict[str, str] = field(default_factory=dict)
+
+
+def test_a_trained_model_ranks_the_picks_for_you(week: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``paperreader.interest`` scoring (helper R's API), its order wins over upvotes, with its reason."""
+    favourite = sorted(week.store.ids("all", digest=LAST))[:2]
+    module = types.ModuleType("paperreader.interest")
+
+    def score_papers(library: Library, ids: list[str]) -> FakeScores:
+        return FakeScores({pid: (1.0 if pid in favourite else 0.1) for pid in ids}, {pid: "like 3 papers you kept" for pid in favourite})
+
+    module.score_papers = score_papers  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "paperreader.interest", module)
+    found = catch_up(week, days=1, top=2)
+    assert found.ranking == "for you"
+    assert {pick.paper.id for pick in found.days[0].top} == set(favourite)
+    assert found.days[0].top[0].why == "like 3 papers you kept"
+    module.score_papers = lambda library, ids: None  # type: ignore[attr-defined]  # no model yet: upvotes
+    assert catch_up(week, days=1, top=2).ranking == "upvotes"
+
+
+def test_the_rest_of_a_day_is_marked_read_as_one_undoable_action(week: Library) -> None:
+    store = week.store
+    day = catch_up(week, days=1, top=5).days[0]
+    assert mark_read(store, day.rest, rest_what(day.date)) == 25
+    action = store.journal.actions(limit=1)[0]
+    assert action.label == "marked 25 papers read (the rest of Nov 20)" and action.papers == 25
+    assert store.count("unread", digest=LAST) == 5
+    assert mark_read(store, day.rest, rest_what(day.date)) == 0  # nothing left to change: no new action
+    assert store.journal.actions(limit=1)[0].number == action.number
+    store.journal.undo()
+    assert store.count("unread", digest=LAST) == 30
+
+
+def test_cluster_actions_are_one_undoable_action_each_named_for_the_cluster(week: Library) -> None:
+    store = week.store
+    cluster = next(c for c in day_clusters(store, LAST) if not c.other)
+    what = cluster_what(cluster)
+    assert mark_read(store, cluster.ids, what) == cluster.size
+    assert store.journal.actions(limit=1)[0].label == f"marked {cluster.size} papers read (cluster {cluster.label})"
+    assert bookmark(store, cluster.ids, what) == cluster.size
+    assert store.journal.actions(limit=1)[0].label == f"bookmarked {cluster.size} papers (cluster {cluster.label})"
+    assert tag(store, cluster.ids, ["video"], what) == cluster.size
+    assert store.journal.actions(limit=1)[0].label == f"tagged video ({cluster.size} papers, cluster {cluster.label})"
+    assert all(p.tags == ("video",) and p.bookmarked and p.read for p in store.get_many(list(cluster.ids)).values())
+    for _ in range(3):
+        store.journal.undo()
+    assert not any(p.tags or p.bookmarked or p.read for p in store.get_many(list(cluster.ids)).values())
+
+
+# -- the command -------------------------------------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str, str]:
+    status = main(["--data-dir", str(data_dir), *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def week_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "import", "-q", *map(str, write_days(tmp_path / "d", 3, 20, last=LAST))]) == 0
+    capsys.readouterr()
+    return data
+
+
+def test_catchup_prints_each_days_top_and_the_count_of_the_rest(week_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, week_dir, "catchup", "--top", "2")
+    assert status == 0 and err == ""
+    assert out.startswith("60 unread papers in 3 days, the top of each ranked by upvotes within each day:")
+    assert out.count("+ 18 more unread") == 3
+    assert "Fri Nov 20, 2026 · 20 unread of 20" in out and "(top " in out
+
+
+def test_catchup_json_gives_the_rest_ids_for_mark(week_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, week_dir, "catchup", "--days", "1", "--top", "3", "--json", "--clusters")
+    assert status == 0
+    days = json.loads(out)
+    assert [d["date"] for d in days] == ["2026-11-20"] and days[0]["ranking"] == "upvotes"
+    assert len(days[0]["top"]) == 3 and len(days[0]["rest"]) == 17 and days[0]["top"][0]["why"].startswith("top ")
+    assert sum(c["size"] for c in days[0]["clusters"]) == 20
+    assert main(["--data-dir", str(week_dir), "mark", "read", *days[0]["rest"]]) == 0
+    capsys.readouterr()
+    status, out, _ = run(capsys, week_dir, "catchup", "--days", "1", "--json")
+    assert json.loads(out)[0]["unread"] == 3
+
+
+def test_catchup_with_nothing_unread_says_so(week_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Library(week_dir) as library:
+        library.store.set_state(library.store.ids("all"), read=True)
+    status, out, _ = run(capsys, week_dir, "catchup")
+    assert status == 0 and out == "Nothing to catch up on: every paper is read.\n"
+    status, out, _ = run(capsys, week_dir, "catchup", "--json")
+    assert status == 0 and json.loads(out) == []
+
+
+def test_catchup_usage_errors(week_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--data-dir", str(week_dir), "catchup", "--top", "0"])
+    assert exit_info.value.code == 2
+    status, _, err = run(capsys, tmp_path / "nothing-here", "catchup")
+    assert status == 1 and "no library here" in err
