@@ -155,9 +155,32 @@ def next_hlc(db: sqlite3.Connection, wall_ms: int | None = None) -> str:
     writes nothing but the action itself (marking one paper stays as cheap
     as it was); ``meta.hlc`` holds only the newest stamp seen from another device.
     """
+    seen, last = db.execute(_CLOCK).fetchone()
+    return _advance(seen, last, wall_ms)
+
+
+#: The newest stamp seen from another device and the newest made here, in one read.
+_CLOCK = "SELECT (SELECT value FROM meta WHERE key = 'hlc'), (SELECT hlc FROM actions WHERE seq IS NULL ORDER BY id DESC LIMIT 1)"
+
+#: The action's row, written with its device and its clock stamp worked out by SQLite from the
+#: newest stamps seen and made here (as :func:`_advance` does), in one statement: one paper marked
+#: read costs this and the change's INSERT, no more (benchmarks/JOURNAL.md).
+_INSERT_ACTION = """
+INSERT INTO actions (device, hlc, at, kind, label, papers, target, source)
+SELECT coalesce(:device, (SELECT value FROM meta WHERE key = 'device'), ''),
+       CASE WHEN :wall > CAST(substr(newest, 1, 13) AS INTEGER) THEN printf('%013d.000000', :wall)
+            ELSE printf('%013d.%06d', CAST(substr(newest, 1, 13) AS INTEGER), CAST(substr(newest, 15) AS INTEGER) + 1)
+       END,
+       :at, :kind, :label, :papers, :target, :source
+FROM (SELECT max(coalesce((SELECT value FROM meta WHERE key = 'hlc'), ''),
+                 coalesce((SELECT hlc FROM actions WHERE seq IS NULL ORDER BY id DESC LIMIT 1), '')) AS newest)
+"""
+
+
+def _advance(seen: str | None, last: str | None, wall_ms: int | None) -> str:
+    """The stamp after the newest of ``seen`` and ``last``: the wall clock if it is ahead, else one tick more."""
     wall = int(time.time() * 1000) if wall_ms is None else wall_ms
-    last = db.execute("SELECT hlc FROM actions WHERE seq IS NULL ORDER BY id DESC LIMIT 1").fetchone()
-    millis, counter = max(_parse_hlc(_get(db, "hlc")), _parse_hlc(last[0] if last else None))
+    millis, counter = max(_parse_hlc(seen), _parse_hlc(last))
     if wall > millis:
         millis, counter = wall, 0
     else:
@@ -226,7 +249,7 @@ def describe_state(field: str, value: bool, count: int) -> str:
 
 def record(
     db: sqlite3.Connection,
-    device: str,
+    device: str | None,
     kind: str,
     label: str,
     changes: Sequence[Change],
@@ -242,22 +265,32 @@ def record(
     Returns the action's number, or None when nothing changed: an action that
     changed nothing is not worth an entry (nor an undo) unless ``empty`` asks
     for one (an undo that found every field changed since still takes its
-    action off the undo list).  One ``executemany`` for the changes, so
-    marking 100,000 papers read stays one fast statement.
+    action off the undo list).  ``device`` None: this library's own name.
+
+    Marking one paper must cost what it did before there was a journal
+    (benchmarks/JOURNAL.md), so this makes two statements and no more: the
+    action's INSERT, which reads the device and the clock itself, and the
+    changes' (one ``executemany``, so marking 100,000 papers read stays one
+    fast statement too).
     """
     if not changes and not empty:
         return None
-    papers = len({change[0] for change in changes if change[0]})
+    papers = len({change[0] for change in changes if change[0]}) if len(changes) != 1 else int(bool(changes[0][0]))
+    wall = int(time.time() * 1000) if wall_ms is None else wall_ms
     cursor = db.execute(
-        "INSERT INTO actions (device, hlc, at, kind, label, papers, target, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (device, next_hlc(db, wall_ms), stamp, kind, label, papers, target, source),
+        _INSERT_ACTION,
+        {"device": device, "wall": wall, "at": stamp, "kind": kind, "label": label, "papers": papers,
+         "target": target, "source": source},
     )
     action = cursor.lastrowid
     assert action is not None
-    db.executemany(
-        "INSERT INTO changes (action, paper, field, old, new) VALUES (?, ?, ?, ?, ?)",
-        [(action, *change) for change in changes],
-    )
+    if len(changes) == 1:
+        db.execute("INSERT INTO changes (action, paper, field, old, new) VALUES (?, ?, ?, ?, ?)", (action, *changes[0]))
+    elif changes:
+        db.executemany(
+            "INSERT INTO changes (action, paper, field, old, new) VALUES (?, ?, ?, ?, ?)",
+            [(action, *change) for change in changes],
+        )
     return action
 
 

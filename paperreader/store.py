@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import journal
-from .journal import BOOKMARKED, IMPORTED, JOURNAL_SCHEMA, NOTE, READ, TAG, VIEW, Change, flag, view_value
+from .journal import BOOKMARKED, IMPORTED, JOURNAL_SCHEMA, NOTE, PAPER, READ, TAG, VIEW, Change, flag, view_value
 from .links import extract_links, join_links, split_links
 from .models import STATES, DigestDay, Paper, ParsedPaper, SavedView, Stats
 from .paths import DISK_FULL, READ_ONLY, describe_refusal, fs_refusal
@@ -614,7 +614,7 @@ class Store:
     def _record(self, kind: str, label: str, changes: Sequence[Change], stamp: str, **links: int | None) -> int | None:
         """Journal an action inside the transaction that made its changes (None: nothing changed)."""
         return journal.record(
-            self._db, self._meta("device") or "", kind, label, changes, stamp=stamp, wall_ms=journal.wall_ms(self), **links
+            self._db, None, kind, label, changes, stamp=stamp, wall_ms=journal.wall_ms(self), **links
         )
 
     # -- adding papers --------------------------------------------------------
@@ -964,24 +964,41 @@ class Store:
             return self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def last_added(self) -> int:
-        """A mark for "the papers there are now": the newest paper's rowid (0 if none).
+        """A mark for "the papers there are now": the journal's newest action number (0 if none).
 
-        Rows are only ever appended (papers are never deleted), so the papers
-        added after this mark are exactly those with a larger rowid.
+        Not the newest paper's rowid: ``forget`` deletes papers, and SQLite
+        gives a new row the largest rowid plus one, so papers imported after
+        the newest ones were taken out would reuse their rowids and be missed.
+        Action numbers only grow (compaction always keeps the newest action),
+        and every paper added is journaled in the transaction that adds it.
         """
         with self._lock:
-            return self._db.execute("SELECT coalesce(max(rowid), 0) FROM papers").fetchone()[0]
+            return self._db.execute("SELECT coalesce(max(id), 0) FROM actions").fetchone()[0]
 
     def added_after(self, mark: int) -> tuple[int, list[dt.date]]:
-        """How many papers were added after :meth:`last_added` gave ``mark``, and their digest days."""
+        """How many papers were added after :meth:`last_added` gave ``mark``, and their digest days.
+
+        Added: brought new by an import or a backup, or put back by undoing a
+        ``forget``; and still here.
+        """
         with self._lock:
-            count = self._db.execute("SELECT count(*) FROM papers WHERE rowid > ?", (mark,)).fetchone()[0]
-            days = self._db.execute(
-                "SELECT DISTINCT a.digest FROM appearances a JOIN papers p ON p.id = a.paper_id "
-                "WHERE p.rowid > ? ORDER BY a.digest",
-                (mark,),
-            ).fetchall()
-        return count, [dt.date.fromisoformat(day) for (day,) in days]
+            ids = [
+                pid
+                for (pid,) in self._db.execute(
+                    "SELECT DISTINCT c.paper FROM changes c JOIN papers p ON p.id = c.paper WHERE c.action > ? "
+                    "AND ((c.field = ? AND c.old IS NULL) OR (c.field = ? AND c.new IS NOT NULL))",
+                    (mark, IMPORTED, PAPER),
+                )
+            ]
+            days: set[str] = set()
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                days.update(
+                    day for (day,) in self._db.execute(
+                        f"SELECT DISTINCT digest FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
+                    )
+                )
+        return len(ids), [dt.date.fromisoformat(day) for day in sorted(days)]
 
     def removed_since(self, rev: int) -> list[str]:
         """Papers ``forget`` took out after revision ``rev`` (and not put back): the index deletes them."""

@@ -13,7 +13,7 @@ from paperreader.journal import JournalError
 from paperreader.library import Library
 from paperreader.text import paper_id
 
-from .digests import MONDAY, TUESDAY, P, page, write
+from .digests import MONDAY, TUESDAY, P, abstract, page, write
 
 DAY = dt.date(2025, 3, 12)
 _TUESDAY_IDS = {paper_id(t.title) for t in TUESDAY}  # the same paper may be spelt in another case
@@ -155,3 +155,24 @@ def test_forget_an_import_from_before_the_journal(data: Path) -> None:
         assert done.shared == [paper_id(BOTH[0].title)]  # Tuesday's file brought it too
         shared = library.store.get(paper_id(BOTH[0].title))
         assert shared is not None and shared.digests == (dt.date(2025, 3, 11),)
+
+
+def test_papers_imported_after_a_forget_are_announced_as_new(data: Path, tmp_path: Path) -> None:
+    """A forget takes out the newest papers; the next import's papers are still "new" to a reader's mark.
+
+    SQLite gives a new row the largest rowid plus one, so after the newest
+    papers were taken out the next ones would reuse their rowids, and a mark
+    kept from before (the reader's) would miss them.
+    """
+    fresh = [P(f"Wednesday paper number {n}", abstract(f"wednesday topic {n}")) for n in range(2)]
+    write(tmp_path / "wed.txt", page("Mar 12", fresh))
+    with Library(data) as library:
+        store = library.store
+        mark = store.last_added()
+        tuesday = store.journal.find_import("2")
+        forgotten = store.journal.forget(tuesday)
+        assert len(forgotten.removed) >= len(fresh)  # the newest rows are gone
+        assert store.added_after(mark) == (0, [])
+        library.import_paths([tmp_path / "wed.txt"], date=DAY)
+        assert store.added_after(mark) == (len(fresh), [dt.date(2025, 3, 12)])
+        assert store.added_after(store.last_added()) == (0, [])
