@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_view_options(p)
     p.add_argument("--view", metavar="NAME", help="a saved view (its query, state and digest); see 'views'")
     p.add_argument(
-        "--sort", choices=("digest", "published", "upvotes", "title"), default="digest", help="order (default: digest)"
+        "--sort", choices=("digest", "published", "upvotes", "momentum", "title"), default="digest",
+        help="order (default: digest; momentum: the most upvotes gained since first seen)",
     )
     p.add_argument("--limit", type=_positive, metavar="N", help="at most N papers")
     p.add_argument("--json", action="store_true", help="print a JSON array")

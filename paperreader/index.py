@@ -20,6 +20,7 @@ import gc
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -32,7 +33,7 @@ from typing import Any
 from whoosh import classify, collectors, highlight, index, qparser
 from whoosh.qparser import syntax as qsyntax
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, SpaceSeparatedTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb import compound as compound_files, structfile
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the schema or analysis changes: an older index is rebuilt.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 _STATE_FILE = "paperreader-index.json"
 #: The reason given when the index's papers do not add up to the library's.
@@ -96,6 +97,12 @@ SCHEMA = Schema(
     digest=KEYWORD(lowercase=False, scorable=False),  # ISO dates, e.g. digest:2025-03-11
     published=DATETIME(sortable=True),
     upvotes=NUMERIC(int, bits=32, sortable=True),
+    # What else the page gives: the organisation (org:deepmind, its words, not
+    # stemmed), the team size (authors:>20) and the upvotes gained since the
+    # paper was first seen (the momentum sort).
+    org=TEXT(analyzer=RegexTokenizer() | LowercaseFilter(), phrase=True),
+    authors=NUMERIC(int, bits=32),
+    rise=NUMERIC(int, bits=32, signed=True, sortable=True),
     last_digest=ID(sortable=True),
     title_key=ID(sortable=True),
     # The user's own words: tags (tag:rl) and the note, found by the filter too.
@@ -134,7 +141,11 @@ SORTS: dict[str, tuple[str, bool] | None] = {
     "published": ("published", True),
     "upvotes": ("upvotes", True),
     "title": ("title_key", False),
+    "momentum": ("rise", True),
 }
+
+#: The ``rise`` of a paper no page gave upvotes: below any real one, so the momentum sort puts it last.
+_NO_RISE = -(2**30)
 
 
 def index_terms(text: str) -> list[tuple[str, str]]:
@@ -297,6 +308,11 @@ def _document(paper: Paper) -> dict[str, Any]:
         doc["published"] = dt.datetime.combine(paper.published, dt.time())
     if paper.upvotes is not None:
         doc["upvotes"] = paper.upvotes
+    if paper.organization:
+        doc["org"] = paper.organization
+    if paper.authors is not None:
+        doc["authors"] = paper.authors
+    doc["rise"] = paper.rise if paper.rise is not None else _NO_RISE
     return doc
 
 
@@ -480,7 +496,83 @@ class QueryError(ValueError):
 
 #: The fields a query may name (``title:diffusion``), in the order they are listed
 #: to someone who named another one.
-QUERY_FIELDS = ("title", "abstract", "tag", "note", "digest", "published", "upvotes", "id")
+QUERY_FIELDS = ("title", "abstract", "tag", "note", "org", "authors", "upvotes", "published", "digest", "id")
+
+
+#: ``field:value`` of the fields whose values have a form: a plain value, a
+#: comparison (``>50``, ``<=2026-11-01``) or a range (``[10 TO 100]``, ``{a TO b]``).
+_VALUED = re.compile(
+    r"(?<![\w:])(?P<field>upvotes|authors|digest|published):"
+    r"(?P<value>[\[{][^\]}]*[\]}]|[<>]=?[^\s()]*|[^\s()]*)",
+    re.IGNORECASE,
+)
+_RANGE = re.compile(r"^[\[{]\s*(?P<low>.*?)\s*\bto\b\s*(?P<high>.*?)\s*[\]}]$|^[\[{]\s*(?P<open>.*?)\s*[\]}]$", re.I)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: What each such field takes, for the message when a value is not that.
+_FORMS = {
+    "upvotes": "a whole number: upvotes:>50, upvotes:[10 TO 100]",
+    "authors": "a whole number (the team size): authors:>20, authors:[1 TO 3]",
+    "digest": "a date YYYY-MM-DD: digest:2026-11-12, digest:>2026-11-01, digest:[2026-11-01 TO 2026-11-30]",
+    "published": "a date or a year: published:2024, published:>2024-05, published:[2023 TO 2024]",
+}
+
+
+def _valid_bound(field: str, bound: str) -> bool:
+    """One value or range end of a valued field (an empty range end is open)."""
+    if not bound:
+        return True
+    if field in ("upvotes", "authors"):
+        return bound.isdigit()
+    if field == "digest":
+        if not _ISO_DAY.match(bound):
+            return False
+        try:
+            dt.date.fromisoformat(bound)
+        except ValueError:
+            return False
+        return True
+    return True  # published: Whoosh's date parser judges (see _check_parsed)
+
+
+def check_values(text: str) -> None:
+    """Raise :class:`QueryError` for a malformed value of a numeric or date field.
+
+    Whoosh turns ``upvotes:>abc`` into a query matching nothing, silently, and
+    ``digest:>notadate`` into a comparison of strings: either way the user
+    sees an empty or a wrong list and no reason.  Quoted phrases are skipped.
+    """
+    unquoted = re.sub(r'"[^"]*"', lambda m: " " * len(m.group()), text)
+    for match in _VALUED.finditer(unquoted):
+        field, value = match["field"].lower(), match["value"]
+        if not value:
+            continue  # "Upvotes: a study" (a colon then a space) is text, as Whoosh reads it
+        ranged = _RANGE.match(value)
+        if ranged:
+            bounds = [ranged["low"], ranged["high"]] if ranged["open"] is None else [ranged["open"]]
+        elif value[0] in "[{":
+            raise QueryError(f"{field}:{value}: a range is written [LOW TO HIGH]; {field} takes {_FORMS[field]}")
+        else:
+            bounds = [value.lstrip("<>=")]
+            if value[0] in "<>" and not bounds[0]:
+                raise QueryError(f"{field}:{value}: nothing to compare with; {field} takes {_FORMS[field]}")
+        for bound in bounds:
+            if not _valid_bound(field, bound.strip()):
+                raise QueryError(f"{field}:{value}: not a valid value; {field} takes {_FORMS[field]}")
+
+
+def _check_parsed(query: Query, text: str) -> None:
+    """A value Whoosh could not read (it leaves a query with an ``error``) is the user's to know of.
+
+    (The dates of ``published:``, which Whoosh's date parser judges.)
+    """
+    stack = [query]
+    while stack:
+        node = stack.pop()
+        error = getattr(node, "error", None)
+        if error:
+            form = f"; published takes {_FORMS['published']}" if "published:" in text.lower() else ""
+            raise QueryError(f"{error}: not a value the query can read{form}")
+        stack.extend(node.children())
 
 
 class _StrictFieldsPlugin(qparser.FieldsPlugin):
@@ -930,7 +1022,11 @@ class SearchIndex:
         return lambda docnum: column[docnum]
 
     def parse(self, text: str) -> Query:
-        return self._parser.parse(text)
+        """The query ``text`` means; :class:`QueryError` for a malformed field value (never an empty list)."""
+        check_values(text)
+        query = self._parser.parse(text, normalize=False)
+        _check_parsed(query, text)
+        return query.normalize()
 
     def _engine_for(self, searcher: Searcher) -> ArrayEngine:
         """The array engine of this searcher (its decoded postings live as long as the searcher)."""

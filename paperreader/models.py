@@ -70,6 +70,8 @@ class Paper:
     key: str | None = None
     #: The http(s) links its abstract gives (links.py), in order.
     links: tuple[str, ...] = ()
+    #: Upvotes gained since the earliest figure a digest page showed (None: none showed any).
+    rise: int | None = None
 
     @property
     def last_digest(self) -> dt.date:

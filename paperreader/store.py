@@ -156,13 +156,21 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
 #: A paper's tags as one space-separated, sorted string (tags hold no spaces).
 _TAGS_OF = "(SELECT group_concat(tag, ' ') FROM (SELECT tag FROM tags t WHERE t.paper_id = {p}.id ORDER BY tag))"
 
+#: A paper's momentum: its newest known upvotes minus its earliest (NULL when no page showed any).
+_RISE = (
+    "((SELECT a.upvotes FROM appearances a WHERE a.paper_id = {p}.id AND a.upvotes IS NOT NULL "
+    "ORDER BY a.digest DESC LIMIT 1) - (SELECT a.upvotes FROM appearances a WHERE a.paper_id = {p}.id "
+    "AND a.upvotes IS NOT NULL ORDER BY a.digest LIMIT 1))"
+)
+
 _PAPER_COLUMNS = (
     "p.id, p.title, p.abstract, p.authors, p.organization, p.published, p.upvotes, "
     "p.read, p.bookmarked, p.read_at, p.bookmarked_at, p.added_at, p.note, p.note_at, p.tags_at, "
     "(SELECT group_concat(digest, ' ') FROM "
     "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests, "
     f"{_TAGS_OF.format(p='p')} AS tags, "
-    "(SELECT k.key FROM cite_keys k WHERE k.paper_id = p.id) AS cite_key, p.links"
+    "(SELECT k.key FROM cite_keys k WHERE k.paper_id = p.id) AS cite_key, p.links, "
+    f"{_RISE.format(p='p')} AS rise"
 )
 
 #: The content columns a newer digest may replace, in this order.
@@ -173,6 +181,9 @@ _ORDERS = {
     "published": "p.published IS NULL, p.published DESC, p.last_digest DESC, p.rowid",
     "upvotes": "p.upvotes IS NULL, p.upvotes DESC, p.last_digest DESC, p.rowid",
     "title": "p.title COLLATE NOCASE, p.rowid",
+    # The most upvotes gained since first seen; then the most upvotes.
+    "momentum": f"{_RISE.format(p='p')} IS NULL, {_RISE.format(p='p')} DESC, p.upvotes IS NULL, p.upvotes DESC, "
+    "p.last_digest DESC, p.rowid",
 }
 
 
@@ -266,6 +277,8 @@ class Row:
     published: str | None
     tags: tuple[str, ...] = ()
     has_note: bool = False
+    #: Upvotes gained since the earliest figure known (None: no page showed any).
+    rise: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +326,7 @@ def _paper(row: sqlite3.Row) -> Paper:
         note_at=row["note_at"],
         key=row["cite_key"],
         links=split_links(row["links"]),
+        rise=row["rise"],
     )
 
 
@@ -714,10 +728,11 @@ class Store:
                     (paper.id, day.isoformat(), source_id, paper.upvotes),
                 ).rowcount
                 if not inserted and paper.upvotes is not None:
-                    self._db.execute(
+                    filled = self._db.execute(
                         "UPDATE appearances SET upvotes = ? WHERE paper_id = ? AND digest = ? AND upvotes IS NULL",
                         (paper.upvotes, paper.id, day.isoformat()),
-                    )
+                    ).rowcount
+                    changed = changed or bool(filled)  # its momentum changed: the index sorts by it
                 changed = changed or bool(inserted and old is not None)
             if old is not None and changed:
                 self._db.execute(
@@ -930,7 +945,7 @@ class Store:
         """Light rows (no abstract) for list panes: all papers, or these ids."""
         sql = (
             "SELECT id, title, read, bookmarked, upvotes, last_digest, published, note != '', "
-            f"{_TAGS_OF.format(p='papers')} FROM papers"
+            f"{_TAGS_OF.format(p='papers')}, {_RISE.format(p='papers')} FROM papers"
         )
         found: dict[str, Row] = {}
         with self._lock:
@@ -942,10 +957,10 @@ class Store:
                     for chunk in _chunks(ids)
                 ]
             for cursor in cursors:
-                for pid, title, read, bookmarked, upvotes, last, published, note, tags in cursor:
+                for pid, title, read, bookmarked, upvotes, last, published, note, tags, rise in cursor:
                     found[pid] = Row(
                         pid, title, bool(read), bool(bookmarked), upvotes, last, published,
-                        tuple((tags or "").split()), bool(note),
+                        tuple((tags or "").split()), bool(note), rise,
                     )
         return found
 
