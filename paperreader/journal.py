@@ -21,7 +21,8 @@ Fields and how their values are written (text, or NULL):
                           (the paper column is ``""``)
 ``imported``              an import: the digest days the file brought the paper
                           (space-separated); old NULL if the paper was new
-``paper``                 a paper taken out by ``forget``: its row as JSON
+``paper``                 a paper taken out by ``forget``: its row as JSON (with
+                          its tags, appearances and citation key)
 ``digest:DAY``            one digest appearance: the id of the file that
                           brought it (``""`` for a backup); NULL: none
 ``source:SHA256``         an imported file's record as JSON (paper ``""``)
@@ -820,6 +821,10 @@ def row_value(db: sqlite3.Connection, paper: str, field: str) -> str | None:
             "SELECT digest, source_id, upvotes FROM appearances WHERE paper_id = ? ORDER BY digest", (paper,)
         )
     ]
+    # Its citation key goes with the row (ON DELETE CASCADE): a document cites it, so it comes back too.
+    key = db.execute("SELECT key, pinned, set_at FROM cite_keys WHERE paper_id = ?", (paper,)).fetchone()
+    if key is not None:
+        data["cite_key"] = list(key)
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -861,7 +866,7 @@ def _insert_source(db: sqlite3.Connection, row: dict[str, Any]) -> None:
 
 
 def _insert_paper(db: sqlite3.Connection, row: dict[str, Any]) -> None:
-    """Put back a paper ``forget`` took out: its content, state, tags and appearances as they were."""
+    """Put back a paper ``forget`` took out: its content, state, tags, appearances and citation key as they were."""
     known = {info[1] for info in db.execute("PRAGMA table_info(papers)")}
     columns = [name for name in row if name in known]
     db.execute(
@@ -875,6 +880,13 @@ def _insert_paper(db: sqlite3.Connection, row: dict[str, Any]) -> None:
         "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id, upvotes) VALUES (?, ?, ?, ?)",
         [(row["id"], *(list(item) + [None])[:3]) for item in row.get("appearances") or []],
     )
+    if row.get("cite_key"):
+        # Unless another paper took the key meanwhile: then this one gets a new key at its next export.
+        key, pinned, set_at = row["cite_key"]
+        db.execute(
+            "INSERT OR IGNORE INTO cite_keys (paper_id, key, pinned, set_at) VALUES (?, ?, ?, ?)",
+            (row["id"], key, pinned, set_at),
+        )
 
 
 # -- imports, and taking one back ----------------------------------------------------------------

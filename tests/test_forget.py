@@ -176,3 +176,23 @@ def test_papers_imported_after_a_forget_are_announced_as_new(data: Path, tmp_pat
         library.import_paths([tmp_path / "wed.txt"], date=DAY)
         assert store.added_after(mark) == (len(fresh), [dt.date(2025, 3, 12)])
         assert store.added_after(store.last_added()) == (0, [])
+
+
+def test_undoing_a_forget_puts_back_citation_keys_and_export_records(data: Path) -> None:
+    """A LaTeX document cites the key: the paper that comes back must have the same one, pinned or not."""
+    with Library(data) as library:
+        store, journal = library.store, library.store.journal
+        mine = [paper_id(p.title) for p in ONLY_MONDAY]
+        chosen = store.ensure_keys(mine)
+        store.pin_key(mine[0], "myfavourite2025")
+        store.record_export("/tmp/reading.bib", mine)
+        keys_before = store._db.execute("SELECT * FROM cite_keys ORDER BY paper_id").fetchall()
+        exported_before = store._db.execute("SELECT * FROM exported ORDER BY paper_id").fetchall()
+        journal.forget(journal.find_import("1"))
+        assert store.keys(mine) == {}  # the export records stay (they name no paper row): nothing to put back
+        journal.undo()
+        assert store.keys(mine) == {**chosen, mine[0]: "myfavourite2025"}
+        assert store._db.execute("SELECT * FROM cite_keys ORDER BY paper_id").fetchall() == keys_before
+        assert store._db.execute("SELECT * FROM exported ORDER BY paper_id").fetchall() == exported_before
+        journal.redo()
+        assert store.keys(mine) == {}
