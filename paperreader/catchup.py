@@ -86,13 +86,14 @@ class Catchup:
 
 
 def _because_text(value: object) -> str | None:
-    """The model's reason as one line: a string as it is, a list of words or papers joined."""
+    """The model's reason as one line: a string as it is, its terms as "for you: diffusion, video"."""
     if value is None:
         return None
     if isinstance(value, str):
         return value
     if isinstance(value, Iterable):
-        return ", ".join(str(item) for item in value)
+        words = [str(item) for item in value]
+        return f"for you: {', '.join(words)}" if words else None
     return str(value)
 
 

@@ -71,6 +71,8 @@ def test_a_trained_model_ranks_the_picks_for_you(week: Library, monkeypatch: pyt
     assert found.ranking == "for you"
     assert {pick.paper.id for pick in found.days[0].top} == set(favourite)
     assert found.days[0].top[0].why == "like 3 papers you kept"
+    module.score_papers = lambda library, ids: FakeScores({pid: 1.0 for pid in ids}, {pid: ["video", "editing"] for pid in ids})  # type: ignore[attr-defined]
+    assert catch_up(week, days=1, top=1).days[0].top[0].why == "for you: video, editing"  # the model's terms
     module.score_papers = lambda library, ids: None  # type: ignore[attr-defined]  # no model yet: upvotes
     assert catch_up(week, days=1, top=2).ranking == "upvotes"
 

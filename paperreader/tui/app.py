@@ -38,7 +38,7 @@ from ..autoexport import AutoExporter
 from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
 from ..index import SearchCancelled, SearchOutcome
-from ..library import FileReport, Library
+from ..library import FileReport, Library, LibraryError
 from ..models import DigestDay, Paper, SavedView
 from ..paths import describe_refusal
 from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted, describe_days
@@ -46,6 +46,7 @@ from ..store import Counts, RowCache, StoreError, View
 from ..sync import SyncError, SyncReport, changed_signature, sync
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
+from .catchup import CatchupChoice, CatchupScreen
 from .digests import DigestChoice, DigestsScreen
 from .footer import ReaderFooter
 from .history import HistoryScreen
@@ -68,6 +69,9 @@ PAGE = 1000
 FIRST_SCREEN = 60
 #: Actions the history screen lists (the newest); ``paperreader history --limit`` shows more.
 HISTORY_ROWS = 1000
+#: The Catch up screen (C): days with unread papers shown, and picks per day.
+CATCHUP_DAYS = 7
+CATCHUP_TOP = 5
 #: Seconds the cursor must rest before the abstract viewer follows it.
 VIEWER_DELAY = 0.05
 
@@ -151,6 +155,7 @@ class ReaderScreen(Screen[None]):
         Binding("v", "app.toggle_views", "Views", tooltip="show or hide the saved views panel", id="toggle_views"),
         Binding("S", "app.save_view", "Save view", show=False, tooltip="save the current filter as a view", id="save_view"),
         Binding("D", "app.digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
+        Binding("C", "app.catch_up", "Catch up", show=False, tooltip="catch up: each day's top unread papers, the rest read in one key", id="catch_up"),
         Binding("m", "app.more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
         Binding("plus", "app.more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
         Binding("e", "app.export", "Export", tooltip="export the bookmarks, this list or a tag, in any format", id="export"),
@@ -171,6 +176,7 @@ BINDING_OWNERS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
     ("The abstract (enter)", (PaperViewer,)),
     ("The views panel (v)", (ViewsPanel,)),
     ("The digests screen (D)", (DigestsScreen,)),
+    ("The Catch up screen (C)", (CatchupScreen,)),
     ("The history (h)", (HistoryScreen,)),
     ("Dialogs", (ConfirmScreen, ExportScreen, ImportScreen, ViewScreen, TagScreen, NoteScreen, HelpScreen)),
 )
@@ -1261,6 +1267,43 @@ class PaperReaderApp(App[None]):
         self.apply_filter(choice.topic or "", "all", choice.date)
         what = f"{choice.topic!r} in " if choice.topic else ""
         self.notify(f"Showing {what}the digest of {choice.date:%b %d} (escape: back)", markup=False, timeout=3)
+
+    # -- catch up ------------------------------------------------------------------------------------
+
+    def action_catch_up(self) -> None:
+        """C: the Catch up screen; the selection (and the "for you" model, if any) is made in a thread."""
+        self._open_catch_up()
+
+    @work(thread=True, exclusive=True, group="catchup", exit_on_error=False)
+    def _open_catch_up(self) -> None:
+        from ..catchup import catch_up
+
+        try:
+            found = catch_up(self.library, days=CATCHUP_DAYS, top=CATCHUP_TOP)
+        except (LibraryError, StoreError) as error:
+            self.call_from_thread(self.notify, f"Catch up: {error}", severity="error", markup=False, timeout=8)
+            return
+        self.call_from_thread(self._show_catch_up, found)
+
+    def _show_catch_up(self, found: object) -> None:
+        if self.screen is not self.main_screen:
+            return  # another screen or dialog opened meanwhile: it keeps the keys
+        self.push_screen(CatchupScreen(self.library, found, self._caught_up), callback=self._catch_up_chosen)  # type: ignore[arg-type]
+
+    def _caught_up(self, content: bool) -> None:
+        """A change made on the Catch up screen: the list and counts follow (and the index, for tags)."""
+        self.reload()
+        if content:
+            self.update_index()
+
+    def _catch_up_chosen(self, choice: CatchupChoice | None) -> None:
+        """enter on the Catch up screen: the reader's list shows those papers (a query on their ids; escape clears it)."""
+        if choice is None or not choice.ids:
+            return
+        self.apply_filter(f"id:({' OR '.join(choice.ids)})", "all", choice.date)
+        self.notify(
+            f"Showing {printable(choice.what)} ({len(choice.ids):,} papers; escape: back)", markup=False, timeout=3
+        )
 
     # -- sync with the other machines ------------------------------------------------------------
 
