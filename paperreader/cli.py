@@ -30,6 +30,7 @@ from .text import printable
 
 if TYPE_CHECKING:
     from .config import AutoExport
+    from .interest import Scores
 
 EXAMPLES = """\
 examples:
@@ -154,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="a query in Whoosh's language (see above)")
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N results (default 20)")
     p.add_argument("--json", action="store_true", help="print a JSON array (adds 'score')")
+    p.add_argument(
+        "--sort", choices=("relevance", "interest"), default="relevance",
+        help="order: relevance (default), or interest (\"for you\": learnt from what you kept and read; "
+        "--json adds 'interest' and 'because')",
+    )
     _add_view_options(p)
 
     p = command(
@@ -166,8 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_view_options(p)
     p.add_argument("--view", metavar="NAME", help="a saved view (its query, state and digest); see 'views'")
     p.add_argument(
-        "--sort", choices=("digest", "published", "upvotes", "momentum", "title"), default="digest",
-        help="order (default: digest; momentum: the most upvotes gained since first seen)",
+        "--sort", choices=("digest", "published", "upvotes", "momentum", "title", "interest"), default="digest",
+        help="order (default: digest; momentum: the most upvotes gained since first seen; interest: \"for you\", "
+        "learnt from what you kept and read, --json adds 'interest' and 'because')",
     )
     p.add_argument("--limit", type=_positive, metavar="N", help="at most N papers")
     p.add_argument("--json", action="store_true", help="print a JSON array")
@@ -578,16 +585,28 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     # No exact count: it would run the query a second time over every match
     # (longer than the search itself); the summary line says "about" instead.
     outcome = library.search(
-        args.query, view=args.view_state, digest=args.digest, tags=tags, limit=args.limit, quick=True
+        args.query, view=args.view_state, digest=args.digest, tags=tags, limit=None if by_interest else args.limit,
+        quick=not by_interest,
     )
     _flush_notices(library)
     if outcome.error:
         _error(outcome.error)
+    # "For you" reorders every match, not just the best few by relevance.
+    by_interest = args.sort == "interest"
         return 1
-    papers = library.papers_for([hit.id for hit in outcome.hits])
+    ids = [hit.id for hit in outcome.hits]
+    interest = None
+    if by_interest:
+        ids, interest = _by_interest(library, ids)
+        ids = ids[: args.limit]
+        outcome.hits = outcome.hits[: args.limit]
+    papers = library.papers_for(ids)
     scores = {hit.id: hit.score for hit in outcome.hits}
     if args.json:
-        _print_json([{**paper.to_json(), "score": round(scores[paper.id], 4)} for paper in papers])
+        _print_json([
+            {**paper.to_json(), "score": round(scores.get(paper.id, 0.0), 4), **_interest_json(interest, paper.id, args.sort)}
+            for paper in papers
+        ])
     else:
         from .index import highlight_text
 
@@ -615,6 +634,25 @@ def _round_count(total: int, exact: bool) -> str:
         return f"{total:,}"
     digits = len(str(total)) - 2
     return f"{round(total, -digits):,}"
+def _by_interest(library: Library, ids: list[str]) -> tuple[list[str], Scores | None]:
+    """``ids`` ranked "for you"; without a model yet (too few kept papers), by upvotes, and a line says so."""
+    from .interest import rank, status
+
+    ranked, scores = rank(library, ids)
+    if scores is None:
+        print(status(library).describe(), file=sys.stderr)
+    return ranked, scores
+
+
+def _interest_json(scores: Scores | None, paper_id: str, sort: str) -> dict[str, object]:
+    """The 'interest' (a number; null without a model) and 'because' (its terms) of ``--sort interest``."""
+    if sort != "interest":
+        return {}
+    if scores is None:
+        return {"interest": None, "because": []}
+    return {"interest": round(scores.score.get(paper_id, 0.0), 4), "because": scores.because.get(paper_id, [])}
+
+
 
 
 def _digest_exists(library: Library, day: dt.date | None) -> bool:
@@ -665,22 +703,39 @@ def cmd_list(library: Library, args: argparse.Namespace) -> int:
         state = saved.state if args.view_state == "all" else args.view_state
         digest = args.digest or library.view_digest(saved)
         if saved.query:
-            outcome = library.search(saved.query, view=state, digest=digest, tags=tags, limit=args.limit, sort=args.sort)
+            by_interest = args.sort == "interest"
+            outcome = library.search(
+                saved.query, view=state, digest=digest, tags=tags, limit=None if by_interest else args.limit,
+                sort="relevance" if by_interest else args.sort,
+            )
             _flush_notices(library)
             if outcome.error:
                 _error(f"saved view {saved.name!r}: {outcome.error}")
                 return 1
-            papers = library.papers_for([hit.id for hit in outcome.hits])
+        if saved.sort is not None and args.sort == "digest":
+            args.sort = saved.sort  # the view's own order ("For you"), unless another was asked
+        found: list[str] | None = None
+            found = [hit.id for hit in outcome.hits]
+        elif args.sort == "interest":
+            found = library.store.ids(state, digest=digest, tags=tags)  # type: ignore[arg-type]
         else:
             papers = library.store.papers(state, digest=digest, tags=tags, order=args.sort, limit=args.limit)
     else:
         papers = library.store.papers(args.view_state, digest=args.digest, tags=tags, order=args.sort, limit=args.limit)
     if args.json:
-        _print_json([paper.to_json() for paper in papers])
+        _print_json([{**paper.to_json(), **_interest_json(interest, paper.id, args.sort)} for paper in papers])
     else:
         width = _width()
+    elif args.sort == "interest":
+        found = library.store.ids(args.view_state, digest=args.digest, tags=tags)
         for paper in papers:
+        found = None
             print(_line(paper, width))
+    interest = None
+    if found is not None:
+        if args.sort == "interest":
+            found, interest = _by_interest(library, found)
+        papers = library.papers_for(found[: args.limit])
     return 0
 
 

@@ -70,6 +70,8 @@ class Profile:
     surfaces: dict[str, str]
     #: Each kept paper's profile stems, to say how many kept papers a paper is like.
     kept_terms: list[frozenset[str]]
+    #: The kept papers' ids, in the order of ``kept_terms`` (a kept paper is not "like" itself).
+    kept_ids: list[str] = field(default_factory=list)
 
     @property
     def kept(self) -> int:
@@ -211,8 +213,9 @@ def build_profile(
         stem: max(surfaces[stem].items(), key=lambda item: (item[1], -len(item[0])))[0] if surfaces.get(stem) else stem
         for stem in weights
     }
-    kept_terms = [frozenset(s for s in counts[pid] if s in weights) for pid in signals.kept if pid in counts]
-    return Profile(weights, shown, kept_terms)
+    kept_ids = [pid for pid in signals.kept if pid in counts]
+    kept_terms = [frozenset(s for s in counts[pid] if s in weights) for pid in kept_ids]
+    return Profile(weights, shown, kept_terms, kept_ids)
 
 
 def _profile(library: Library) -> tuple[Profile | None, int]:
@@ -266,6 +269,7 @@ def score_with(library: Library, profile: Profile, ids: Sequence[str]) -> Scores
         order = np.zeros((0, len(ids)), dtype=np.int64)
     # Kept papers holding most of a paper's top terms: "like 4 papers you kept".
     kept = np.array([[s in terms for s in stems] for terms in profile.kept_terms], dtype=bool).reshape(-1, len(stems))
+    own = {pid: row for row, pid in enumerate(profile.kept_ids)}
     score: dict[str, float] = {}
     because: dict[str, list[str]] = {}
     like: dict[str, int] = {}
@@ -274,8 +278,10 @@ def score_with(library: Library, profile: Profile, ids: Sequence[str]) -> Scores
         rows = [int(r) for r in order[:, column] if parts[r, column] > 0] if top else []
         because[pid] = [profile.surfaces[stems[r]] for r in rows]
         if rows and len(kept):
-            shared = kept[:, rows].sum(axis=1)
-            like[pid] = int((shared >= min(2, len(rows))).sum())
+            similar = kept[:, rows].sum(axis=1) >= min(2, len(rows))
+            if pid in own:
+                similar[own[pid]] = False  # a kept paper is like the others, not like itself
+            like[pid] = int(similar.sum())
         else:
             like[pid] = 0
     return Scores(score, because, like, profile.kept)

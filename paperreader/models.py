@@ -163,12 +163,16 @@ class SavedView:
     digest: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
+    #: The order it shows its papers in, when it has one of its own (the built-in "For you": interest).
+    sort: str | None = None
 
     def describe(self) -> str:
         """What it filters, in words: ``"reinforcement learning" · unread · newest digest``."""
         parts = [repr(self.query) if self.query else "every paper"]
         if self.state != "all":
             parts.append(self.state)
+        if self.sort == "interest":
+            parts.append("ranked for you")
         if self.digest == "newest":
             parts.append("newest digest")
         elif self.digest:
@@ -193,6 +197,8 @@ BUILTIN_VIEWS: tuple[SavedView, ...] = (
     SavedView("Today", digest="newest"),
     SavedView("Unread", state="unread"),
     SavedView("Bookmarked", state="bookmarked"),
+    # Unread papers ranked by what the user's own triage taught paperreader/interest.py.
+    SavedView("For you", state="unread", sort="interest"),
 )
 
 

@@ -55,7 +55,7 @@ def test_builtin_views_work_in_list_and_views(data: str, capsys) -> None:
 
     status, out, _ = run(capsys, "--data-dir", data, "views", "--json")
     rows = {row["name"]: row for row in json.loads(out)}
-    assert [name for name, row in rows.items() if row["builtin"]] == ["All papers", "Today", "Unread", "Bookmarked"]
+    assert [name for name, row in rows.items() if row["builtin"]] == ["All papers", "Today", "Unread", "Bookmarked", "For you"]
     assert (rows["Unread"]["papers"], rows["Unread"]["unread"]) == (4, 4)
     assert (rows["Today"]["papers"], rows["Bookmarked"]["papers"]) == (3, 1)
     status, out, _ = run(capsys, "--data-dir", data, "views")
@@ -63,7 +63,7 @@ def test_builtin_views_work_in_list_and_views(data: str, capsys) -> None:
 
     status, _, err = run(capsys, "--data-dir", data, "list", "--view", "Nope")
     assert status == 1
-    assert err == "paperreader: no view named 'Nope'; views: 'All papers', 'Today', 'Unread', 'Bookmarked'\n"
+    assert err == "paperreader: no view named 'Nope'; views: 'All papers', 'Today', 'Unread', 'Bookmarked', 'For you'\n"
 
 
 def test_the_reader_and_the_cli_share_the_builtin_views() -> None:
@@ -71,7 +71,7 @@ def test_the_reader_and_the_cli_share_the_builtin_views() -> None:
     from paperreader.tui import views
 
     assert views.BUILTIN_VIEWS is models.BUILTIN_VIEWS
-    assert [view.name for view in models.BUILTIN_VIEWS] == ["All papers", "Today", "Unread", "Bookmarked"]
+    assert [view.name for view in models.BUILTIN_VIEWS] == ["All papers", "Today", "Unread", "Bookmarked", "For you"]
 
 
 # -- a digest that does not exist ----------------------------------------------------------

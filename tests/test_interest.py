@@ -137,3 +137,51 @@ def test_observations_are_not_user_state(topics: tuple[Library, dict[str, list[s
     assert store.count() == 0 and store.interest_signals().opened == []
     store.journal.undo()
     assert store.count() == sum(len(group) for group in ids.values())
+
+
+def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str, str]:
+    from paperreader.cli import main
+
+    status = main(["--data-dir", str(data_dir), *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_sort_interest_without_a_model_ranks_by_upvotes_and_says_so(
+    topics: tuple[Library, dict[str, list[str]]], data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library, _ids = topics
+    most_upvoted = [paper.id for paper in library.store.papers(order="upvotes", limit=5)]
+    library.close()
+    status, out, err = run(capsys, data_dir, "list", "--sort", "interest", "--json", "--limit", "5")
+    assert status == 0
+    papers = json.loads(out)
+    assert [p["id"] for p in papers] == most_upvoted
+    assert all(p["interest"] is None and p["because"] == [] for p in papers)
+    assert f"needs {interest.THRESHOLD} more kept papers" in err
+
+
+def test_cli_list_and_search_sort_interest_with_json(
+    topics: tuple[Library, dict[str, list[str]]], data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library, ids = topics
+    library.close()
+    kept = ids["proteins"][:6]
+    assert run(capsys, data_dir, "mark", "bookmark", *kept)[0] == 0
+    status, out, err = run(capsys, data_dir, "list", "--unread", "--sort", "interest", "--json", "--limit", "12")
+    assert status == 0 and err == ""
+    papers = json.loads(out)
+    assert {p["id"] for p in papers} == set(ids["proteins"])  # the kept topic first, over the upvoted robots
+    assert all(isinstance(p["interest"], float) for p in papers)
+    assert papers[0]["interest"] >= papers[-1]["interest"] > 0
+    assert set(papers[0]["because"]) <= set(TOPICS["proteins"]) and papers[0]["because"]
+    # search: the matches reordered by interest, not cut to the best few by relevance first.
+    status, out, _err = run(capsys, data_dir, "search", "study", "--sort", "interest", "--json", "--limit", "3")
+    found = json.loads(out)
+    assert status == 0 and {p["id"] for p in found} <= set(ids["proteins"]) and len(found) == 3
+    assert all("score" in p and "interest" in p for p in found)
+    # The built-in view "For you": unread papers, ranked by interest.
+    status, out, _err = run(capsys, data_dir, "list", "--view", "For you", "--json", "--limit", "12")
+    assert status == 0 and {p["id"] for p in json.loads(out)} == set(ids["proteins"])
+    status, out, _err = run(capsys, data_dir, "views", "--json")
+    assert "For you" in {view["name"] for view in json.loads(out)}

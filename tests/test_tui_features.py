@@ -132,8 +132,8 @@ async def test_save_a_view_see_counts_select_edit_delete_undo(sample_dir: Path) 
         assert panel.has_class("visible") and app.focused is panel.query_one(OptionList)
         options = panel.query_one(OptionList)
         labels = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
-        assert [label.split()[0] for label in labels[:4]] == ["All", "Today", "Unread", "Bookmarked"]
-        assert labels[4].startswith("Diffusion to read") and labels[4].split()[-1] == str(len(wanted))
+        assert [label.split()[0] for label in labels[:5]] == ["All", "Today", "Unread", "Bookmarked", "For"]
+        assert labels[5].startswith("Diffusion to read") and labels[5].split()[-1] == str(len(wanted))
         assert labels[0].split()[-1] == "22"  # all papers are unread
         await pilot.press("end", "enter")
         await settle(pilot)

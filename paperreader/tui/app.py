@@ -33,16 +33,17 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 from textual.widgets import Input, Static
 
+from .. import interest
 from ..config import Config
 from ..autoexport import AutoExporter
 from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
-from ..index import SearchCancelled, SearchOutcome
+from ..index import QUERY_HELP, SearchCancelled, SearchOutcome
 from ..library import FileReport, Library, LibraryError
 from ..models import DigestDay, Paper, SavedView
 from ..paths import describe_refusal
 from ..journal import BOOKMARKED, DIGEST, PAPER, READ, JournalError, Reverted, describe_days
-from ..store import Counts, RowCache, StoreError, View
+from ..store import Counts, Observation, RowCache, StoreError, View
 from ..sync import SyncError, SyncReport, changed_signature, sync
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
@@ -50,7 +51,7 @@ from .catchup import CatchupChoice, CatchupScreen
 from .digests import DigestChoice, DigestsScreen
 from .footer import ReaderFooter
 from .history import HistoryScreen
-from .link import LinkScreen, arxiv_search_url, clipboard_notice, open_in_browser
+from .link import LinkPickerScreen, LinkScreen, arxiv_search_url, clipboard_notice, open_in_browser
 from .paper_list import PaperList
 from .screens import ConfirmScreen, ExportChoice, ExportRequest, ExportScreen, HelpScreen, ImportScreen, ProgressScreen
 from .viewer import PaperViewer
@@ -59,7 +60,9 @@ from .views import ViewScreen, ViewsPanel
 __all__ = ["PaperReaderApp"]
 
 #: Sorts offered by ``s``, in order; "relevance" only while searching.
-SORTS = ("relevance", "digest", "published", "upvotes", "title")
+SORTS = ("relevance", "digest", "published", "upvotes", "momentum", "title", "interest")
+#: How a sort is named to the user where its id is not the word ("interest" is "for you").
+SORT_NAMES = {"interest": "for you"}
 VIEWS: tuple[View, ...] = ("all", "unread", "bookmarked")
 #: "Mark all read" asks first above this many papers.
 CONFIRM_ABOVE = 20
@@ -95,6 +98,9 @@ class Results:
     provisional: bool = False
     #: Set once these results are on screen (or dropped): the full search waits for it.
     drawn: threading.Event = field(default_factory=threading.Event)
+    #: Ranked "for you": each paper's interest and why (None: no model yet, see ``interest_status``).
+    scores: interest.Scores | None = None
+    interest_status: interest.Status | None = None
 
 
 def _shown_path(path: Path) -> str:
@@ -151,7 +157,7 @@ class ReaderScreen(Screen[None]):
         Binding("2", "app.view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
         Binding("3", "app.view('bookmarked')", "Bookmarked", show=False, tooltip="view bookmarked papers", id="view_bookmarked"),
         Binding("d", "app.cycle_digest", "Digest", show=False, tooltip="only one digest: newest, older, ..., all again", id="cycle_digest"),
-        Binding("s", "app.cycle_sort", "Sort", show=False, tooltip="sort: relevance, digest, published, upvotes, title", id="cycle_sort"),
+        Binding("s", "app.cycle_sort", "Sort", show=False, tooltip="sort: relevance, digest, published, upvotes, momentum (upvotes gained), title, for you", id="cycle_sort"),
         Binding("v", "app.toggle_views", "Views", tooltip="show or hide the saved views panel", id="toggle_views"),
         Binding("S", "app.save_view", "Save view", show=False, tooltip="save the current filter as a view", id="save_view"),
         Binding("D", "app.digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
@@ -161,6 +167,7 @@ class ReaderScreen(Screen[None]):
         Binding("e", "app.export", "Export", tooltip="export the bookmarks, this list or a tag, in any format", id="export"),
         Binding("o", "app.open_browser", "Browser", show=False, tooltip="search the paper's title on arXiv in the browser", id="open_browser"),
         Binding("c", "app.copy_title", "Copy title", show=False, tooltip="copy the title to the clipboard", id="copy_title"),
+        Binding("L", "app.pick_link", "Links", show=False, tooltip="the abstract's links, arXiv and Hugging Face searches by title: enter opens one", id="pick_link"),
         Binding("i", "app.import", "Import", show=False, tooltip="import a digest file or folder", id="import"),
         Binding("ctrl+r", "app.reload", "Reload", show=False, tooltip="reload the library from disk", id="reload"),
         Binding("escape", "app.back", "Back", show=False, tooltip="leave similar papers, clear the filter", id="back"),
@@ -178,7 +185,7 @@ BINDING_OWNERS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
     ("The digests screen (D)", (DigestsScreen,)),
     ("The Catch up screen (C)", (CatchupScreen,)),
     ("The history (h)", (HistoryScreen,)),
-    ("Dialogs", (ConfirmScreen, ExportScreen, ImportScreen, ViewScreen, TagScreen, NoteScreen, HelpScreen)),
+    ("Dialogs", (ConfirmScreen, ExportScreen, ImportScreen, ViewScreen, TagScreen, NoteScreen, LinkPickerScreen, LinkScreen, HelpScreen)),
 )
 
 
@@ -252,6 +259,9 @@ class PaperReaderApp(App[None]):
         self.limit = PAGE
         self.similar_to: Paper | None = None
         self.terms: dict[str, frozenset[str]] = {}
+        #: The list's "for you" scores and why (sorted by interest), or the model's status while it has too few kept papers.
+        self.interest_scores: interest.Scores | None = None
+        self.interest_status: interest.Status | None = None
         self.total_matches = 0
         self.exact_total = True
         #: The list shows a search's first screen; the full page (and the exact count) is coming.
@@ -538,6 +548,11 @@ class PaperReaderApp(App[None]):
         ``cancel`` set by a newer keystroke abandons either search.
         """
         store = self.library.store
+        if sort == "interest" and similar is None:
+            found = self._interest_results(token, query, view, digest, limit, cancel)
+            if found is not None:
+                self._post_to_reader(self.ResultsReady(found))
+            return
         if similar is not None:
             allowed = set(store.ids(view, digest=digest)) if view != "all" or digest else None
             hits = self.library.index().more_like(similar, allowed=allowed, limit=limit)
@@ -572,6 +587,32 @@ class PaperReaderApp(App[None]):
         if sort == "published" and similar is None:
             results.dates = "published"
         self._post_to_reader(self.ResultsReady(results))
+
+    def _interest_results(
+        self, token: int, query: str, view: View, digest: dt.date | None, limit: int, cancel: threading.Event | None
+    ) -> Results | None:
+        """The list ranked "for you" (in a worker): the view's papers, or a search's best ``limit``, by interest.
+
+        Without a model yet (too few kept papers) they are ranked by upvotes and
+        the results carry the status that says how many more it needs.  None
+        when a newer query cancelled the search.
+        """
+        terms: dict[str, frozenset[str]] = {}
+        if query.strip():
+            try:
+                outcome = self.library.search(query, view=view, digest=digest, limit=limit, cancel=cancel)
+            except SearchCancelled:
+                return None
+            if outcome.error:
+                return self._search_results(token, outcome, "relevance")
+            ids, terms = [hit.id for hit in outcome.hits], outcome.terms
+        else:
+            ids = self.library.store.ids(view, digest=digest)
+        ranked, scores = interest.rank(self.library, ids)
+        results = Results(token, ranked, len(ranked), terms, scores=scores)
+        if scores is None:
+            results.interest_status = interest.status(self.library)
+        return results
 
     @staticmethod
     def _search_results(token: int, outcome: SearchOutcome, sort: str) -> Results:
@@ -627,6 +668,7 @@ class PaperReaderApp(App[None]):
         self.total_matches = results.total
         self.exact_total = results.exact
         self.provisional = results.provisional
+        self.interest_scores, self.interest_status = results.scores, results.interest_status
         self.call_after_refresh(results.drawn.set)
         papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups, dates=results.dates)
         if self._seek_unread:
@@ -668,7 +710,7 @@ class PaperReaderApp(App[None]):
             status += " · read-only"  # the start-up notice goes away; this stays while it holds
         self.query_one("#list-status", Static).update(Text(status))
         sort = self.sort if (self.query.strip() or self.sort != "relevance") else "digest"
-        parts = [self.view, f"sort: {sort}"]
+        parts = [self.view, f"sort: {SORT_NAMES.get(sort, sort)}"]
         if self.digest:
             parts.append(f"digest {self.digest.isoformat()}")
         if self.similar_to is not None:
@@ -686,7 +728,16 @@ class PaperReaderApp(App[None]):
         if self._viewer_timer is not None:
             self._viewer_timer.stop()
             self._viewer_timer = None
-        self.query_one(PaperViewer).show(self.current, self.terms)
+        paper = self.current
+        self.query_one(PaperViewer).show(paper, self.terms, why=self._why(paper))
+
+    def _why(self, paper: Paper | None) -> str | None:
+        """The viewer's "for you" line: why the paper ranks where it does, or how many more kept papers are needed."""
+        if paper is None or self.sort != "interest":
+            return None
+        if self.interest_scores is not None:
+            return self.interest_scores.why(paper.id)
+        return self.interest_status.describe() if self.interest_status is not None else None
 
     @on(PaperList.Highlighted)
     def _highlighted(self, event: PaperList.Highlighted) -> None:
@@ -808,7 +859,7 @@ class PaperReaderApp(App[None]):
         choices = SORTS if self.query.strip() else SORTS[1:]
         current = self.sort if self.sort in choices else choices[0]
         self.sort = choices[(choices.index(current) + 1) % len(choices)]
-        self.notify(f"Sorted by {self.sort}", markup=False, timeout=2)
+        self.notify(f"Sorted by {SORT_NAMES.get(self.sort, self.sort)}", markup=False, timeout=2)
 
     def action_more_results(self) -> None:
         """Fetch the next page of a search (``+``, or the list's end coming into view)."""
@@ -840,7 +891,14 @@ class PaperReaderApp(App[None]):
             return
         if not paper.read:
             self._set_state([paper.id], "marked read", read=True)
+        self._observe(paper.id, "opened")
         self.query_one(PaperViewer).focus()
+
+    def _observe(self, paper_id: str, kind: Observation) -> None:
+        """Note a "for you" signal (opened, passed over) in a thread: an observation, never worth a keystroke's wait."""
+        self.run_worker(
+            lambda: self.library.store.observe(paper_id, kind), thread=True, group="observe", exit_on_error=False
+        )
 
     def action_close_paper(self) -> None:
         """q in the opened abstract: back to the list, on the same paper (as q leaves mutt's pager)."""
@@ -851,11 +909,13 @@ class PaperReaderApp(App[None]):
         if self._viewer_timer is not None:  # the viewer is about to change anyway
             self._show_current()
         viewer = self.query_one(PaperViewer)
-        if not viewer.at_end:
-            viewer.scroll_page_down(animate=False)
-            return
         papers = self.query_one(PaperList)
         current = papers.current_id
+        if not viewer.at_end:
+            viewer.scroll_page_down(animate=False)
+            if current is not None:
+                self._observe(current, "opened")  # paging through an abstract is reading it
+            return
         if current is not None and not self.rows[current].read:
             self._set_state([current], "marked read", read=True)
         papers.action_cursor_down()
@@ -884,6 +944,8 @@ class PaperReaderApp(App[None]):
         if current is None:
             return
         if not self.rows[current].read:
+            if step > 0:
+                self._observe(current, "passed")  # n on a paper never opened: passed over
             self._set_state([current], "marked read", read=True)
         index = self._find_unread(papers.cursor + step, step)
         if index is not None:
@@ -991,6 +1053,14 @@ class PaperReaderApp(App[None]):
         self._update_info()
         self._show_current()
         self._refresh_views(delay=0.5)
+        if bookmarked is not None:
+            self._interest_changed()
+
+    def _interest_changed(self) -> None:
+        """A bookmark, tag or note changed what "for you" learns from: rank the list again, in a worker."""
+        if self.sort == "interest" and self.similar_to is None:
+            self._forget_results()
+            self.refresh_results()
 
     def action_toggle_read(self) -> None:
         paper = self.current
@@ -1134,6 +1204,7 @@ class PaperReaderApp(App[None]):
         self._data_version = self.library.store.data_version()
         self._show_current()
         self.update_index()
+        self._interest_changed()
 
     @work(thread=True, group="index-update", exit_on_error=False)
     def update_index(self) -> None:
@@ -1190,6 +1261,8 @@ class PaperReaderApp(App[None]):
     @on(ViewsPanel.Chosen)
     def _view_chosen(self, event: ViewsPanel.Chosen) -> None:
         view = event.view
+        if view.sort is not None:  # "For you": ranked by interest
+            self.set_reactive(PaperReaderApp.sort, view.sort)
         self.apply_filter(view.query, view.state, self.library.view_digest(view))  # type: ignore[arg-type]
         self.notify(f"View: {view.name}", markup=False, timeout=2)
 
@@ -1259,7 +1332,10 @@ class PaperReaderApp(App[None]):
 
     def action_digests(self) -> None:
         days = self.library.store.digest_days()
-        self.push_screen(DigestsScreen(days, self.library.topics), callback=self._digest_chosen)
+        self.push_screen(
+            DigestsScreen(days, self.library.topics, library=self.library, on_change=self._caught_up),
+            callback=self._digest_chosen,
+        )
 
     def _digest_chosen(self, choice: DigestChoice | None) -> None:
         if choice is None:
@@ -1432,19 +1508,33 @@ class PaperReaderApp(App[None]):
             self.open_link(url)
 
     @work(thread=True, exclusive=True, group="browser", exit_on_error=False)
-    def open_link(self, url: str) -> None:
+    def open_link(self, url: str, what: str = "arXiv's search for the title") -> None:
         """Start the browser off the UI thread (xdg-open can take a while), then say what happened."""
         if open_in_browser(url):
-            self.call_from_thread(
-                self.notify, "Opened arXiv's search for this title in the browser.", markup=False, timeout=3
-            )
+            self.call_from_thread(self.notify, f"Opened {what[0].lower()}{what[1:]} in the browser.", markup=False, timeout=3)
         else:
-            reason = "No browser can be opened from this terminal (over SSH, say). arXiv's search for the title:"
+            reason = f"No browser can be opened from this terminal (over SSH, say). {what}:"
             self.call_from_thread(self.push_screen, LinkScreen(url, reason))
 
     def action_copy_title(self) -> None:
         paper = self.current
         if paper is not None:
+    def action_pick_link(self) -> None:
+        """``L``: the link picker (the abstract's links, title searches); the one chosen opens as ``o`` does."""
+        paper = self.current
+        if paper is None:
+            return
+
+        def chosen(url: str | None) -> None:
+            if url is None:
+                return
+            if self.is_web:
+                self.open_url(url)
+            else:
+                self.open_link(url, "The link")
+
+        self.push_screen(LinkPickerScreen(paper.title, paper.links), chosen)
+
             self.copy_to_clipboard(paper.title)
             self.notify(clipboard_notice("title"), markup=False, timeout=6)
 
@@ -1571,6 +1661,7 @@ class PaperReaderApp(App[None]):
         return sections
 
     def help_rows(self) -> list[tuple[str, str, str]]:
+        sections.append(("Searching (/): fields of the query", list(QUERY_HELP)))
         """Every row of the help screen: (keys, what it does, binding id)."""
         return [row for _title, rows in self.help_sections() for row in rows]
 

@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..index import highlight_text
+from ..text import printable
 from ..models import Paper
 
 __all__ = ["PaperViewer", "paper_text", "ClampedText", "TITLE_LINES"]
@@ -131,7 +132,8 @@ class PaperViewer(VerticalScroll, can_focus=True):
         yield Static(id="paper-title", markup=False)
         yield Static(id="paper-body", markup=False)
 
-    def show(self, paper: Paper | None, terms: dict[str, frozenset[str]] | None = None) -> None:
+    def show(self, paper: Paper | None, terms: dict[str, frozenset[str]] | None = None, *, why: str | None = None) -> None:
+        """Show ``paper``; ``why`` is the "for you" line (why it ranks there), shown under its metadata."""
         if paper is None:
             title, body = Text(), Text("No paper selected.", style="dim")
             self.text = body
@@ -140,6 +142,9 @@ class PaperViewer(VerticalScroll, can_focus=True):
             match = f"bold reverse {theme.accent or 'yellow'}"
             title = title_text(paper, terms or {}, match)
             body = body_text(paper, terms or {}, match, f"bold {theme.secondary or 'cyan'}")
+            if why:
+                # Its words come from abstracts: a Text, never markup, with no control characters.
+                body = Text.assemble(Text(printable(why), style=f"italic {theme.secondary or 'cyan'}"), "\n", body, end="")
             self.text = Text.assemble(title, "\n", body, end="")
         title_widget = self.query_one("#paper-title", Static)
         title_widget.display = bool(title)

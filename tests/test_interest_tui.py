@@ -1,0 +1,115 @@
+"""The reader's "for you": the sort cycle, the why line, the built-in view, learning from b, n and enter."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList, Static
+
+from paperreader import interest
+from paperreader.library import Library
+from paperreader.tui.paper_list import PaperList
+from paperreader.tui.viewer import PaperViewer
+from paperreader.tui.views import ViewsPanel
+
+from .test_interest import TOPICS, topic_library
+from .tui_helpers import make_app, settle
+
+SIZE = (120, 35)
+
+
+@pytest.fixture
+def topics_dir(data_dir: Path, tmp_path: Path) -> tuple[Path, dict[str, list[str]]]:
+    library, ids = topic_library(data_dir, tmp_path)
+    library.close()
+    return data_dir, ids
+
+
+async def sort_to_for_you(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    """Press s until the list is sorted "for you" (the cycle's other sorts come and go)."""
+    for _ in range(10):
+        if app.sort == "interest":
+            break
+        await pilot.press("s")
+        await settle(pilot)
+    assert app.sort == "interest"
+    assert "sort: for you" in str(app.query_one("#filter-info", Static).render())
+
+
+def why_line(app) -> str:  # type: ignore[no-untyped-def]
+    return app.query_one(PaperViewer).text.plain.splitlines()
+
+
+async def test_sort_cycle_reaches_for_you_and_a_bookmark_trains_it_off_the_ui_thread(
+    topics_dir: tuple[Path, dict[str, list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir, ids = topics_dir
+    with Library(data_dir) as library:  # one kept paper short of a model
+        library.store.set_state(ids["video"][: interest.THRESHOLD - 1], bookmarked=True, label="bookmarked")
+    threads: list[str] = []
+    rank = interest.rank
+
+    def recording(library: Library, ids: list[str]):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return rank(library, ids)
+
+    monkeypatch.setattr(interest, "rank", recording)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sort_to_for_you(pilot, app)
+        papers = app.query_one(PaperList)
+        await pilot.press("g")
+        await settle(pilot)
+        # No model yet: ranked by upvotes (the robot papers have the most), and the why line says how many more.
+        assert set(papers.ids[: len(ids["robots"])]) == set(ids["robots"])
+        lines = why_line(app)
+        assert "for you needs 1 more kept paper (bookmark, tag or note them); ranked by upvotes meanwhile" in lines
+        # Bookmark one more video paper with b: the list is ranked again, by the model now.
+        papers.cursor = papers.ids.index(ids["video"][interest.THRESHOLD - 1])
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        video = set(ids["video"])
+        assert set(papers.ids[: len(video)]) == video
+        current = app.current
+        assert current is not None and current.id == ids["video"][interest.THRESHOLD - 1]  # the cursor stayed on it
+        (line,) = [line for line in why_line(app) if line.startswith("for you:")]
+        assert line.startswith("for you: like ") and "papers you kept (" in line
+        assert any(word in line for word in TOPICS["video"])
+    assert threads and threading.main_thread().name not in threads  # ranked in workers only
+
+
+async def test_for_you_view_enter_and_n_are_learnt_from(topics_dir: tuple[Path, dict[str, list[str]]]) -> None:
+    data_dir, ids = topics_dir
+    with Library(data_dir) as library:
+        library.store.set_state(ids["proteins"][: interest.THRESHOLD], bookmarked=True, label="bookmarked")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        options = app.query_one(ViewsPanel).query_one(OptionList)
+        labels = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+        await pilot.press(*["down"] * next(n for n, label in enumerate(labels) if label.startswith("For you")), "enter")
+        await settle(pilot)
+        assert app.sort == "interest" and app.view == "unread"
+        papers = app.query_one(PaperList)
+        assert set(papers.ids[: len(ids["proteins"])]) == set(ids["proteins"])
+        await pilot.press("escape")  # the panel closes
+        await settle(pilot)
+        first = ids["proteins"][interest.THRESHOLD]  # not kept
+        papers.cursor = papers.ids.index(first)
+        await settle(pilot)
+        await pilot.press("enter")  # opened: a weak positive
+        await settle(pilot)
+        await pilot.press("q", "j")  # back to the list, the next paper
+        await settle(pilot)
+        passed = papers.current_id
+        await pilot.press("n")  # passed over without opening it: a weak negative
+        await settle(pilot)
+    with Library(data_dir) as library:
+        signals = library.store.interest_signals()
+        assert first in signals.opened and passed in signals.passed and passed != first
