@@ -68,7 +68,7 @@ BINDING_IDS: frozenset[str] = frozenset(
     history.up history.down history.close
     tags.cancel note.save note.cancel help.close help.up help.down confirm.yes confirm.no export.cancel import.cancel
     viewer.back
-    link.copy link.close
+    link.copy link.close pick_link links.close
     """.split()
 )
 

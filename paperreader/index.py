@@ -499,6 +499,18 @@ class QueryError(ValueError):
 QUERY_FIELDS = ("title", "abstract", "tag", "note", "org", "authors", "upvotes", "published", "digest", "id")
 
 
+#: The query's fields as the ``?`` help lists them: (example, what it finds, "").
+QUERY_HELP: tuple[tuple[str, str, str], ...] = (
+    ("title:word abstract:word", "a word in the title, or in the abstract (plain words look in both, tags and notes)", ""),
+    ("tag:rl note:baseline", "your tags and notes", ""),
+    ("org:deepmind", "the organisation the page names (org:\"google deepmind\")", ""),
+    ("authors:>20", "team size: authors:<3, authors:[5 TO 10]", ""),
+    ("upvotes:>50", "upvotes: upvotes:[10 TO 100]", ""),
+    ("published:2024", "published that year; published:>2024-05, published:[2023 TO 2024]", ""),
+    ("digest:>2026-11-01", "in a digest of that day or after; digest:2026-11-12, digest:[2026-11-01 TO 2026-11-30]", ""),
+    ('"a phrase" a* a~ -a OR', "a phrase, a prefix, a near spelling, not, either", ""),
+)
+
 #: ``field:value`` of the fields whose values have a form: a plain value, a
 #: comparison (``>50``, ``<=2026-11-01``) or a range (``[10 TO 100]``, ``{a TO b]``).
 _VALUED = re.compile(

@@ -26,6 +26,7 @@ __all__ = [
     "day_percentiles",
     "day_tops",
     "describe_top",
+    "describe_signals",
     "BADGE_TOP",
 ]
 
@@ -131,3 +132,20 @@ def describe_top(share: float, digest: dt.date) -> str:
     """``top 5% of Nov 12`` (rounded up: the best of 150 is in the top 1%)."""
     percent = max(1, min(100, math.ceil(round(share * 100, 6))))
     return f"top {percent}% of {_day(digest)}"
+
+
+def describe_signals(store: _UpvoteSource, paper_id: str) -> str | None:
+    """The viewer's line of a paper's signals: ``▲128, +37 since Nov 12 · top 5% of Nov 15``; None without figures.
+
+    The percentile is that of the newest day whose page showed the paper's upvotes.
+    """
+    history = store.upvote_history([paper_id]).get(paper_id, [])
+    value = momentum(history)
+    if value is None:
+        return None
+    parts = [describe_momentum(value)]
+    day = max(day for day, upvotes in history if upvotes is not None)
+    share = day_tops(store, day).get(paper_id)
+    if share is not None:
+        parts.append(describe_top(share, day))
+    return " · ".join(parts)

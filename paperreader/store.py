@@ -1672,6 +1672,11 @@ class RowCache:
         self._store = store
         self._rows: dict[str, Row] = {}
 
+    @property
+    def store(self) -> Store:
+        """The store the rows come from (the list reads each day's upvote ranks from it too)."""
+        return self._store
+
     def load(self, ids: Sequence[str]) -> None:
         """Make sure these ids are cached (one query for the missing ones)."""
         missing = [pid for pid in ids if pid not in self._rows]

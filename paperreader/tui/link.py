@@ -19,9 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
 
-__all__ = ["LinkScreen", "arxiv_search_url", "clipboard_notice", "open_in_browser"]
+from ..links import safe_url, search_links
+
+__all__ = ["LinkScreen", "LinkPickerScreen", "arxiv_search_url", "clipboard_notice", "open_in_browser", "link_choices"]
 
 
 def arxiv_search_url(title: str) -> str:
@@ -108,3 +111,56 @@ class LinkScreen(ModalScreen[None]):
             self.action_copy()
         else:
             self.dismiss(None)
+
+
+def link_choices(title: str, links: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """What the link picker offers, ``(label, url)``: the abstract's links, then the title searches.
+
+    The abstract's links are checked again here (:func:`paperreader.links.safe_url`):
+    what reaches the browser and the screen is an http(s) URL of URL characters only.
+    """
+    found = [("link in the abstract", url) for url in links if safe_url(url) is not None]
+    return found + search_links(title)
+
+
+class LinkPickerScreen(ModalScreen[str | None]):
+    """``L``: the paper's links and title searches; enter opens the one chosen (dismissed with its URL).
+
+    Each choice is a rich ``Text`` (an OptionList parses plain strings as
+    markup) of a URL already checked to hold only URL characters.
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss(None)", "Close", id="links.close"),
+    ]
+
+    DEFAULT_CSS = """
+    LinkPickerScreen { align: center middle; }
+    LinkPickerScreen OptionList { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, title: str, links: tuple[str, ...] | list[str]) -> None:
+        super().__init__()
+        self.choices = link_choices(title, links)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="link-picker"):
+            found = sum(1 for label, _ in self.choices if label == "link in the abstract")
+            yield Static(
+                Text(f"{found} link{'s' if found != 1 else ''} in the abstract; enter opens one, escape closes"),
+                classes="question",
+            )
+            yield OptionList(
+                *(
+                    Option(Text.assemble((label, "dim"), "\n", (url, "underline"), overflow="fold"), id=str(number))
+                    for number, (label, url) in enumerate(self.choices)
+                ),
+                id="link-choices",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.choices[int(event.option.id or 0)][1])

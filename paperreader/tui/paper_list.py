@@ -29,12 +29,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..signals import BADGE_TOP, day_tops
 from ..store import Row, RowCache
 
 __all__ = ["PaperList"]
 
 #: Room for the upvotes column: " ▲123".
 VOTES_WIDTH = 5
+#: The badge before the upvotes of a paper in the top tenth of its day (signals.BADGE_TOP).
+TOP_BADGE = "◆"
 #: Lines before the end of the list at which it asks for more rows (:class:`PaperList.NearEnd`).
 NEAR_END = 40
 #: Rendered rows kept for reuse: a scroll by one line then renders one row, not the screen's.
@@ -192,6 +195,8 @@ class PaperList(ScrollView, can_focus=True):
         self._styles: tuple[Style, dict[str, Style]] | None = None
         #: Rows already rendered, by everything that decides their look (see :meth:`render_line`).
         self._strips: dict[tuple[object, ...], Strip] = {}
+        #: Each digest day's top shares (signals.day_tops), read once per day shown and per set_rows.
+        self._tops: dict[str, dict[str, float]] = {}
 
     # -- data -------------------------------------------------------------------
 
@@ -227,6 +232,7 @@ class PaperList(ScrollView, can_focus=True):
         self._ids = ids
         self._rows = rows
         self._dates = dates
+        self._tops = {}  # the library may have changed (an import brings new figures)
         self._starts = [start for start, _day in groups]
         self._days = [day for _start, day in groups]
         self._head_lines = [start + number for number, start in enumerate(self._starts)]
@@ -389,19 +395,33 @@ class PaperList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         base, styles = self._row_styles()
         day = "" if self.grouped else self._row_day(row)
+        top = self._is_top(row)
         key = (
-            row.id, row.title, row.read, row.bookmarked, row.upvotes, row.tags, row.has_note,
+            row.id, row.title, row.read, row.bookmarked, row.upvotes, row.tags, row.has_note, row.rise, top,
             day, index == self.cursor, width, base, *styles.values(),
         )
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) >= STRIP_CACHE:
                 self._strips.clear()
-            strip = self._strips[key] = self._render_row(row, day, index == self.cursor, width, base, styles)
+            strip = self._strips[key] = self._render_row(row, day, index == self.cursor, width, base, styles, top)
         return strip
 
-    def _render_row(self, row: Row, day: str, at_cursor: bool, width: int, base: Style, styles: dict[str, Style]) -> Strip:
-        """Draw a paper's row: marker, star, title, tags, note mark, upvotes and ``day``."""
+    def _is_top(self, row: Row) -> bool:
+        """Is the paper among the top tenth of its newest digest day by that day's upvotes (the badge)?"""
+        if row.upvotes is None or self._rows is None:
+            return False
+        tops = self._tops.get(row.last_digest)
+        if tops is None:
+            tops = self._tops[row.last_digest] = day_tops(self._rows.store, dt.date.fromisoformat(row.last_digest))
+        share = tops.get(row.id)
+        return share is not None and share <= BADGE_TOP
+
+    def _render_row(
+        self, row: Row, day: str, at_cursor: bool, width: int, base: Style, styles: dict[str, Style], top: bool = False
+    ) -> Strip:
+        """Draw a paper's row: marker, star, title, tags, note mark, upvotes (with their rise, and
+        ``◆`` for the top tenth of its day) and ``day``."""
         text_style = base + styles["read" if row.read else "unread"]
         meta_style = base + styles["meta"]
         tags_style = text_style + styles["tags"]
@@ -417,7 +437,9 @@ class PaperList(ScrollView, can_focus=True):
         right = ""
         votes = f"▲{row.upvotes}" if row.upvotes else ""
         if width >= 50:
-            right = f" {votes:>{VOTES_WIDTH - 1}}{day}"
+            rise = f" +{row.rise}" if row.rise and row.rise > 0 else ""  # compact, only when there is a rise
+            badge = TOP_BADGE if top else " "
+            right = f"{badge}{votes:>{VOTES_WIDTH - 1}}{rise}{day}"  # the badge takes the column's leading space
         elif width >= 36:
             right = day or f" {votes:>{VOTES_WIDTH - 1}}"
         room = width - 4 - cell_len(right)

@@ -10,11 +10,12 @@ the abstract below it must stay on screen (``c`` copies the whole title).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,6 +23,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..index import highlight_text
+from ..signals import describe_signals
 from ..text import printable
 from ..models import Paper
 
@@ -89,15 +91,38 @@ def paper_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str,
     )
 
 
-def body_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold") -> Text:
-    """The page below the title: metadata, tags, abstract, note."""
-    page = Text.assemble(Text(meta_line(paper), style="dim"), f"\n{paper.id}", end="")
+def links_text(links: Sequence[str], style: str = "underline") -> Text:
+    """The abstract's links, one a line, each a terminal hyperlink (OSC 8, through Rich's ``Style(link=)``).
+
+    The links were checked at import (links.py): http(s) only, URL characters
+    only, so neither the text shown nor the link target can carry an escape
+    sequence; Rich writes the OSC 8 sequence itself.
+    """
+    text = Text()
+    for number, url in enumerate(links):
+        text.append("\n" if number else "")
+        text.append(url, style=Style.parse(style) + Style(link=url))
+    return text
+
+
+def body_text(
+    paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold", signals: str | None = None
+) -> Text:
+    """The page below the title: metadata, the page's signals (momentum, day rank), tags, abstract, links, note."""
+    page = Text.assemble(Text(meta_line(paper), style="dim"), end="")
+    if signals:
+        page.append("\n" + signals, style="bold")
+    page.append(f"\n{paper.id}")
     if paper.tags:
         page.append("\n")
         for number, tag in enumerate(paper.tags):
             page.append(("  " if number else "") + "#" + tag, style=tag_style)
     page.append("\n\n")
     page.append_text(_highlighted(paper.abstract, terms.get("abstract", frozenset()), match_style))
+    if paper.links:
+        page.append("\n\nLinks", style="bold")
+        page.append("  (L: open, search arXiv or Hugging Face)\n", style="dim")
+        page.append_text(links_text(paper.links))
     if paper.note:
         page.append("\n\nNote", style="bold")
         page.append("  (N edits)\n", style="dim")
@@ -141,7 +166,9 @@ class PaperViewer(VerticalScroll, can_focus=True):
             theme = self.app.current_theme
             match = f"bold reverse {theme.accent or 'yellow'}"
             title = title_text(paper, terms or {}, match)
-            body = body_text(paper, terms or {}, match, f"bold {theme.secondary or 'cyan'}")
+            library = getattr(self.app, "library", None)
+            signals = describe_signals(library.store, paper.id) if library is not None else None
+            body = body_text(paper, terms or {}, match, f"bold {theme.secondary or 'cyan'}", signals)
             if why:
                 # Its words come from abstracts: a Text, never markup, with no control characters.
                 body = Text.assemble(Text(printable(why), style=f"italic {theme.secondary or 'cyan'}"), "\n", body, end="")
