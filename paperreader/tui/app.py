@@ -1516,9 +1516,6 @@ class PaperReaderApp(App[None]):
             reason = f"No browser can be opened from this terminal (over SSH, say). {what}:"
             self.call_from_thread(self.push_screen, LinkScreen(url, reason))
 
-    def action_copy_title(self) -> None:
-        paper = self.current
-        if paper is not None:
     def action_pick_link(self) -> None:
         """``L``: the link picker (the abstract's links, title searches); the one chosen opens as ``o`` does."""
         paper = self.current
@@ -1535,6 +1532,9 @@ class PaperReaderApp(App[None]):
 
         self.push_screen(LinkPickerScreen(paper.title, paper.links), chosen)
 
+    def action_copy_title(self) -> None:
+        paper = self.current
+        if paper is not None:
             self.copy_to_clipboard(paper.title)
             self.notify(clipboard_notice("title"), markup=False, timeout=6)
 
