@@ -584,6 +584,8 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         return 1
     # No exact count: it would run the query a second time over every match
     # (longer than the search itself); the summary line says "about" instead.
+    # "For you" reorders every match, not just the best few by relevance.
+    by_interest = args.sort == "interest"
     outcome = library.search(
         args.query, view=args.view_state, digest=args.digest, tags=tags, limit=None if by_interest else args.limit,
         quick=not by_interest,
@@ -591,8 +593,6 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     _flush_notices(library)
     if outcome.error:
         _error(outcome.error)
-    # "For you" reorders every match, not just the best few by relevance.
-    by_interest = args.sort == "interest"
         return 1
     ids = [hit.id for hit in outcome.hits]
     interest = None
@@ -628,12 +628,6 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
-def _round_count(total: int, exact: bool) -> str:
-    """A count for people: exact as it is, an estimate to two significant digits (about 16,000)."""
-    if exact or total < 100:
-        return f"{total:,}"
-    digits = len(str(total)) - 2
-    return f"{round(total, -digits):,}"
 def _by_interest(library: Library, ids: list[str]) -> tuple[list[str], Scores | None]:
     """``ids`` ranked "for you"; without a model yet (too few kept papers), by upvotes, and a line says so."""
     from .interest import rank, status
@@ -653,6 +647,12 @@ def _interest_json(scores: Scores | None, paper_id: str, sort: str) -> dict[str,
     return {"interest": round(scores.score.get(paper_id, 0.0), 4), "because": scores.because.get(paper_id, [])}
 
 
+def _round_count(total: int, exact: bool) -> str:
+    """A count for people: exact as it is, an estimate to two significant digits (about 16,000)."""
+    if exact or total < 100:
+        return f"{total:,}"
+    digits = len(str(total)) - 2
+    return f"{round(total, -digits):,}"
 
 
 def _digest_exists(library: Library, day: dt.date | None) -> bool:
@@ -702,6 +702,9 @@ def cmd_list(library: Library, args: argparse.Namespace) -> int:
             return 1
         state = saved.state if args.view_state == "all" else args.view_state
         digest = args.digest or library.view_digest(saved)
+        if saved.sort is not None and args.sort == "digest":
+            args.sort = saved.sort  # the view's own order ("For you"), unless another was asked
+        found: list[str] | None = None
         if saved.query:
             by_interest = args.sort == "interest"
             outcome = library.search(
@@ -712,30 +715,27 @@ def cmd_list(library: Library, args: argparse.Namespace) -> int:
             if outcome.error:
                 _error(f"saved view {saved.name!r}: {outcome.error}")
                 return 1
-        if saved.sort is not None and args.sort == "digest":
-            args.sort = saved.sort  # the view's own order ("For you"), unless another was asked
-        found: list[str] | None = None
             found = [hit.id for hit in outcome.hits]
         elif args.sort == "interest":
             found = library.store.ids(state, digest=digest, tags=tags)  # type: ignore[arg-type]
         else:
             papers = library.store.papers(state, digest=digest, tags=tags, order=args.sort, limit=args.limit)
-    else:
-        papers = library.store.papers(args.view_state, digest=args.digest, tags=tags, order=args.sort, limit=args.limit)
-    if args.json:
-        _print_json([{**paper.to_json(), **_interest_json(interest, paper.id, args.sort)} for paper in papers])
-    else:
-        width = _width()
     elif args.sort == "interest":
         found = library.store.ids(args.view_state, digest=args.digest, tags=tags)
-        for paper in papers:
+    else:
         found = None
-            print(_line(paper, width))
+        papers = library.store.papers(args.view_state, digest=args.digest, tags=tags, order=args.sort, limit=args.limit)
     interest = None
     if found is not None:
         if args.sort == "interest":
             found, interest = _by_interest(library, found)
         papers = library.papers_for(found[: args.limit])
+    if args.json:
+        _print_json([{**paper.to_json(), **_interest_json(interest, paper.id, args.sort)} for paper in papers])
+    else:
+        width = _width()
+        for paper in papers:
+            print(_line(paper, width))
     return 0
 
 
