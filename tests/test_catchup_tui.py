@@ -173,3 +173,46 @@ async def test_hostile_titles_are_shown_as_text(data_dir: Path, tmp_path: Path, 
             assert "\x1b" not in str(prompt)
         if "[bold" in hostile:  # shown as typed, not as markup
             assert "[bold red]x[/]" in str(options.get_option_at_index(1).prompt)
+
+
+async def test_the_digests_screen_shows_the_days_clusters_and_acts_on_them(data_dir: Path, tmp_path: Path) -> None:
+    from textual.widgets import DataTable, OptionList
+
+    from paperreader.tui.digests import DigestsScreen
+
+    build(data_dir, tmp_path, 2, 60)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, DigestsScreen), "the digests screen")
+        screen = app.screen
+        assert isinstance(screen, DigestsScreen)
+        options = screen.query_one("#clusters", OptionList)
+        await until(pilot, lambda: LAST in screen._clusters and options.option_count > 1, "the day's clusters")
+        await pilot.press("r")  # on the days: not a cluster key
+        await pilot.pause()
+        store = app.library.store
+        assert store.count("unread") == 120
+        await pilot.press("tab", "tab")  # days -> topics -> clusters
+        assert options.has_focus
+        cluster = screen.current_cluster
+        assert cluster is not None and not cluster.other
+        shown = str(options.get_option_at_index(0).prompt)
+        assert shown.startswith(f"◆ {cluster.label[:10]}") and shown.endswith(f" {cluster.size}") and len(shown) <= 27
+        await pilot.press("r")
+        await pilot.pause()
+        assert all(p.read for p in store.get_many(list(cluster.ids)).values())
+        assert store.journal.actions(limit=1)[0].label == f"marked {cluster.size} papers read (cluster {cluster.label})"
+        table = screen.query_one(DataTable)
+        assert str(table.get_row_at(0)[2]).strip() == str(60 - cluster.size)  # the day's row follows
+        assert str(options.get_option_at_index(0).prompt).endswith(f" 0/{cluster.size}")
+        await pilot.press("u")
+        await pilot.pause()
+        assert not any(p.read for p in store.get_many(list(cluster.ids)).values())
+        assert str(table.get_row_at(0)[2]).strip() == "60"
+        await pilot.press("enter")  # the list shows the cluster
+        await settle(pilot)
+        assert not isinstance(app.screen, DigestsScreen)
+        assert set(app.query_one(PaperList).ids) == set(cluster.ids)
+        assert app.counts.unread == 120

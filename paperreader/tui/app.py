@@ -1340,6 +1340,9 @@ class PaperReaderApp(App[None]):
     def _digest_chosen(self, choice: DigestChoice | None) -> None:
         if choice is None:
             return
+        if choice.ids:  # a cluster: its papers, by a query on their ids (escape clears it)
+            self._catch_up_chosen(CatchupChoice(choice.date, choice.ids, choice.what or "a cluster"))
+            return
         self.apply_filter(choice.topic or "", "all", choice.date)
         what = f"{choice.topic!r} in " if choice.topic else ""
         self.notify(f"Showing {what}the digest of {choice.date:%b %d} (escape: back)", markup=False, timeout=3)

@@ -69,12 +69,23 @@ def _same_row(a: _Row, b: _Row) -> bool:
     return a.kind == b.kind and a.day.date == b.day.date and a.ids == b.ids
 
 
-def cluster_row(cluster: Cluster, unread: int) -> Text:
-    """ "◆ diffusion · video · editing (9, 7 unread)": a cluster as a row (its words made printable)."""
+def cluster_row(cluster: Cluster, unread: int, *, width: int | None = None, indent: str = "  ") -> Text:
+    """ "◆ diffusion · video · editing (9, 7 unread)": a cluster as a row (its words made printable).
+
+    ``width`` fits it on one line of a narrow pane (an option list wraps long
+    prompts): the counts shrink to "7/9" (unread of all) and the words are cut, never the counts.
+    """
+    if width is not None:  # "7/9": unread of the cluster's papers
+        counts = f" {unread:,}/{cluster.size:,}" if unread != cluster.size else f" {cluster.size:,}"
+    else:
+        counts = f" ({cluster.size:,}, " + (f"{unread:,} unread)" if unread else "all read)")
+    label = Text(indent + ("◆ " if not cluster.other else "◇ "), style="dim" if cluster.other else "")
+    label.append(printable(cluster.label), style="dim italic" if cluster.other else "bold")
+    if width is not None and label.cell_len + len(counts) > width:
+        label.truncate(max(4, width - len(counts)), overflow="ellipsis")
     row = Text(no_wrap=True, overflow="ellipsis")
-    row.append("  ◆ " if not cluster.other else "  ◇ ", style="dim" if cluster.other else "")
-    row.append(printable(cluster.label), style="dim italic" if cluster.other else "bold")
-    row.append(f" ({cluster.size:,}" + (f", {unread:,} unread)" if unread else ", all read)"), style="dim")
+    row.append_text(label)
+    row.append(counts, style="dim")
     return row
 
 

@@ -2,8 +2,10 @@
 
 One row per digest date with its papers, unread and bookmarked counts and a
 triage progress bar; a sparkline of papers per day over the last weeks; and
-the highlighted day's topics (key terms).  Enter on a day, or on one of its
-topics, returns the choice; the app filters the list by it.
+the highlighted day's topics (key terms) and topic clusters.  Enter on a day,
+on one of its topics or on a cluster returns the choice; the app filters the
+list by it.  On a cluster, ``r`` marks it read, ``b`` bookmarks it and ``t``
+tags it, each as one undoable action (``u``).
 """
 
 from __future__ import annotations
@@ -22,21 +24,33 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, Sparkline
 from textual.widgets.option_list import Option
 
+from .. import catchup as actions
+from ..clusters import Cluster, day_clusters
+from ..journal import JournalError
+from ..library import Library
 from ..models import DigestDay
 from ..overview import SPARK_WEEKS, papers_per_day, progress_bar
+from ..store import StoreError
+from ..text import parse_tags, printable
+from .annotate import TagScreen
+from .catchup import cluster_row
 
 __all__ = ["DigestChoice", "DigestsScreen"]
 
 #: Topics shown per digest.
 TOPICS = 8
+#: A cluster's row in the topics pane (34 columns, less its border and padding): cut to one line.
+CLUSTER_WIDTH = 27
 
 
 @dataclass(frozen=True, slots=True)
 class DigestChoice:
-    """What the user picked: a digest date, and perhaps one of its topics."""
+    """What the user picked: a digest date, and perhaps one of its topics or clusters (its papers' ids)."""
 
     date: dt.date
     topic: str | None = None
+    ids: tuple[str, ...] = ()
+    what: str | None = None
 
 
 class DigestsScreen(Screen[DigestChoice | None]):
@@ -48,10 +62,18 @@ class DigestsScreen(Screen[DigestChoice | None]):
 
     BINDINGS = [
         Binding("escape,q,D", "dismiss(None)", "Back", tooltip="back to the reader", id="digests.close"),
-        Binding("tab", "switch_pane", "Days / topics", tooltip="between the days and the topics", id="digests.switch"),
+        Binding("tab", "switch_pane", "Days / topics", tooltip="between the days, the topics and the clusters", id="digests.switch"),
         Binding("j", "cursor_down", "Down", show=False, tooltip="next day or topic (as ↓)", id="digests.down"),
         Binding("k", "cursor_up", "Up", show=False, tooltip="previous day or topic (as ↑)", id="digests.up"),
+        Binding("r", "cluster_read", "Cluster read", tooltip="on a cluster: mark all its papers read", id="digests.cluster_read"),
+        Binding("b", "cluster_bookmark", "Bookmark cluster", tooltip="on a cluster: bookmark all its papers", id="digests.cluster_bookmark"),
+        Binding("t", "cluster_tag", "Tag cluster", tooltip="on a cluster: tag all its papers", id="digests.cluster_tag"),
+        Binding("u", "undo", "Undo", show=False, tooltip="undo the newest change", id="digests.undo"),
     ]
+
+    DEFAULT_CSS = """
+    DigestsScreen #clusters { height: 1fr; border: none; }
+    """
 
     class TopicsReady(Message):
         def __init__(self, date: dt.date, topics: list[str]) -> None:
@@ -59,11 +81,29 @@ class DigestsScreen(Screen[DigestChoice | None]):
             self.topics = topics
             super().__init__()
 
-    def __init__(self, days: Sequence[DigestDay], topics_for: Callable[[dt.date], list[str]]) -> None:
+    class ClustersReady(Message):
+        def __init__(self, date: dt.date, clusters: list[Cluster]) -> None:
+            self.date = date
+            self.clusters = clusters
+            super().__init__()
+
+    def __init__(
+        self,
+        days: Sequence[DigestDay],
+        topics_for: Callable[[dt.date], list[str]],
+        *,
+        library: Library | None = None,
+        on_change: Callable[[bool], None] | None = None,
+    ) -> None:
+        """``library`` brings the day's clusters and their actions; ``on_change(content)`` follows each change."""
         super().__init__()
         self._days = list(days)
         self._topics_for = topics_for
         self._topics: dict[dt.date, list[str]] = {}
+        self._library = library
+        self._on_change = on_change
+        self._clusters: dict[dt.date, list[Cluster]] = {}
+        self._unread_ids: set[str] = set()
 
     def compose(self) -> ComposeResult:
         per_day = papers_per_day(self._days, weeks=SPARK_WEEKS)
@@ -86,7 +126,16 @@ class DigestsScreen(Screen[DigestChoice | None]):
             with Vertical(id="topics-pane"):
                 yield Label(Text("Topics of the day", style="bold"), id="topics-title")
                 yield OptionList(id="topics")
-                yield Label(Text("enter on a day: its papers\nenter on a topic: its papers that day", style="dim"))
+                if self._library is not None:
+                    yield Label(Text("Clusters", style="bold"), id="clusters-title")
+                    yield OptionList(id="clusters")
+                yield Label(
+                    Text(
+                        "enter on a day: its papers\nenter on a topic: its papers that day"
+                        + ("\non a cluster: enter its papers, r read, b bookmark, t tag" if self._library else ""),
+                        style="dim",
+                    )
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -128,9 +177,16 @@ class DigestsScreen(Screen[DigestChoice | None]):
         if day in self._topics:
             self._show_topics(day)
         else:
-            self.query_one(OptionList).clear_options()
-            self.query_one(OptionList).loading = True
+            self.query_one("#topics", OptionList).clear_options()
+            self.query_one("#topics", OptionList).loading = True
             self._load_topics(day)
+        if self._library is not None:
+            if day in self._clusters:
+                self._show_clusters(day)
+            else:
+                self.query_one("#clusters", OptionList).clear_options()
+                self.query_one("#clusters", OptionList).loading = True
+                self._load_clusters(day)
 
     @work(thread=True, exclusive=True, group="topics", exit_on_error=False)
     def _load_topics(self, day: dt.date) -> None:
@@ -142,13 +198,148 @@ class DigestsScreen(Screen[DigestChoice | None]):
             self._show_topics(message.date)
 
     def _show_topics(self, day: dt.date) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one("#topics", OptionList)
         options.loading = False
         options.clear_options()
         topics = self._topics.get(day, [])
         options.add_options([Option(Text(topic), id=topic) for topic in topics] or [Option(Text("(none)"), disabled=True)])
         if topics:
             options.highlighted = 0
+
+    # -- clusters ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="clusters", exit_on_error=False)
+    def _load_clusters(self, day: dt.date) -> None:
+        assert self._library is not None
+        self.post_message(self.ClustersReady(day, day_clusters(self._library.store, day)))
+
+    def on_digests_screen_clusters_ready(self, message: ClustersReady) -> None:
+        self._clusters[message.date] = message.clusters
+        if message.date == self.current_day:
+            self._show_clusters(message.date)
+
+    def _show_clusters(self, day: dt.date) -> None:
+        """The day's clusters, each with its unread count (read afresh: the actions change it)."""
+        assert self._library is not None
+        options = self.query_one("#clusters", OptionList)
+        keep = options.highlighted
+        options.loading = False
+        options.clear_options()
+        clusters = self._clusters.get(day, [])
+        ids = [pid for cluster in clusters for pid in cluster.ids]
+        self._unread_ids = {snap.id for snap in self._library.store.snapshot(ids) if not snap.read}
+        options.add_options(
+            [
+                Option(cluster_row(c, sum(pid in self._unread_ids for pid in c.ids), width=CLUSTER_WIDTH, indent=""), id=str(n))
+                for n, c in enumerate(clusters)
+            ]
+            or [Option(Text("(none)"), disabled=True)]
+        )
+        if clusters:
+            options.highlighted = keep if keep is not None and keep < len(clusters) else 0
+
+    @property
+    def current_cluster(self) -> Cluster | None:
+        """The highlighted cluster, when the clusters pane has the focus."""
+        if self._library is None:
+            return None
+        options = self.query_one("#clusters", OptionList)
+        day = self.current_day
+        clusters = self._clusters.get(day, []) if day is not None else []
+        if not options.has_focus or options.highlighted is None or options.highlighted >= len(clusters):
+            return None
+        return clusters[options.highlighted]
+
+    def on_descendant_focus(self) -> None:
+        """The footer shows the cluster keys only while the clusters pane has the focus."""
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The cluster keys act only on the clusters pane (elsewhere they do nothing, and the footer hides them)."""
+        if action in ("cluster_read", "cluster_bookmark", "cluster_tag"):
+            return self.current_cluster is not None
+        if action == "undo":
+            return self._library is not None
+        return True
+
+    def _changed(self, message: str, *, content: bool = False) -> None:
+        """After a change: the clusters' counts, the day's row and the reader below follow."""
+        assert self._library is not None
+        day = self.current_day
+        if day is not None:
+            self._show_clusters(day)
+            self._refresh_days()
+        if self._on_change is not None:
+            self._on_change(content)
+        self.notify(message, markup=False, timeout=3)
+
+    def _refresh_days(self) -> None:
+        """The table's unread, bookmarked and triaged cells, read afresh from the store."""
+        assert self._library is not None
+        table = self.query_one(DataTable)
+        known = {day.date.isoformat() for day in self._days}
+        self._days = [day for day in self._library.store.digest_days() if day.date.isoformat() in known]
+        for day in self._days:
+            key = day.date.isoformat()
+            table.update_cell(key, "unread", Text(f"{day.unread:,}" if day.unread else "·", justify="right"))
+            table.update_cell(key, "bookmarked", Text(f"{day.bookmarked:,}" if day.bookmarked else "", justify="right"))
+            table.update_cell(
+                key, "triaged",
+                Text.assemble((progress_bar(day.triaged, 12), "green" if day.triaged >= 1 else ""), f" {day.triaged:>4.0%}"),
+            )
+
+    def _refused(self, error: Exception) -> None:
+        self.notify(f"Not saved: {error}", severity="error", markup=False, timeout=8)
+
+    def action_cluster_read(self) -> None:
+        cluster = self.current_cluster
+        if cluster is None or self._library is None:
+            return
+        try:
+            count = actions.mark_read(self._library.store, cluster.ids, actions.cluster_what(cluster))
+        except StoreError as error:
+            self._refused(error)
+            return
+        label = printable(cluster.label)
+        self._changed(f"Marked {count:,} papers read (cluster {label}). u undoes it." if count else "All read already.")
+
+    def action_cluster_bookmark(self) -> None:
+        cluster = self.current_cluster
+        if cluster is None or self._library is None:
+            return
+        try:
+            count = actions.bookmark(self._library.store, cluster.ids, actions.cluster_what(cluster))
+        except StoreError as error:
+            self._refused(error)
+            return
+        self._changed(f"Bookmarked {count:,} papers. u undoes it." if count else "All bookmarked already.")
+
+    @work(exclusive=True, group="cluster-tag")
+    async def action_cluster_tag(self) -> None:
+        cluster = self.current_cluster
+        if cluster is None or self._library is None:
+            return
+        store = self._library.store
+        title = printable(f"the {cluster.size:,} papers of {cluster.label}")
+        tags = await self.app.push_screen_wait(TagScreen(title, (), store.all_tags()))
+        if not tags:
+            return
+        try:
+            count = actions.tag(store, cluster.ids, parse_tags(" ".join(tags)), actions.cluster_what(cluster))
+        except StoreError as error:
+            self._refused(error)
+            return
+        self._changed(f"Tagged {count:,} papers. u undoes it.", content=True)
+
+    def action_undo(self) -> None:
+        if self._library is None:
+            return
+        try:
+            outcome = self._library.store.journal.undo()
+        except (StoreError, JournalError) as error:
+            self._refused(error)
+            return
+        self._changed(outcome.message(), content=outcome.reindex)
 
     # -- choosing -----------------------------------------------------------------------
 
@@ -157,6 +348,14 @@ class DigestsScreen(Screen[DigestChoice | None]):
         day = self.current_day
         if day is not None:
             self.dismiss(DigestChoice(day))
+
+    @on(OptionList.OptionSelected, "#clusters")
+    def _cluster_selected(self, event: OptionList.OptionSelected) -> None:
+        day = self.current_day
+        clusters = self._clusters.get(day, []) if day is not None else []
+        if day is not None and event.option_index < len(clusters):
+            cluster = clusters[event.option_index]
+            self.dismiss(DigestChoice(day, ids=cluster.ids, what=actions.cluster_what(cluster)))
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:
@@ -176,10 +375,12 @@ class DigestsScreen(Screen[DigestChoice | None]):
             focused.action_cursor_up()
 
     def action_switch_pane(self) -> None:
-        table, topics = self.query_one(DataTable), self.query_one(OptionList)
-        if table.has_focus:
-            topics.focus()
-            if topics.highlighted is None and topics.option_count:
-                topics.highlighted = 0
-        else:
-            table.focus()
+        """tab: the days, then the topics, then the clusters (when shown), and round again."""
+        panes: list[DataTable | OptionList] = [self.query_one(DataTable), self.query_one("#topics", OptionList)]
+        if self._library is not None:
+            panes.append(self.query_one("#clusters", OptionList))
+        now = next((n for n, pane in enumerate(panes) if pane.has_focus), len(panes) - 1)
+        target = panes[(now + 1) % len(panes)]
+        target.focus()
+        if isinstance(target, OptionList) and target.highlighted is None and target.option_count:
+            target.highlighted = 0
