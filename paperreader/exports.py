@@ -52,7 +52,7 @@ __all__ = [
     "FORMATS", "FORMAT_NAMES", "export", "write_atomically", "open_atomically", "to_markdown", "to_csv", "to_json",
     "to_bibtex", "to_ris", "to_csljson", "bibtex_escape", "markdown_escape", "provenance", "write_notes",
     "NotesOutcome", "NOTES_MARKER", "Selection", "SelectionError", "parse_selection", "select_papers",
-    "export_selection", "ExportResult", "content_hash",
+    "export_selection", "ExportResult", "content_hash", "upvotes_when_bookmarked",
 ]
 
 CSV_COLUMNS = (
@@ -73,19 +73,36 @@ CSV_COLUMNS = (
 )
 
 
+def _upvotes(count: int) -> str:
+    return f"{count} upvote{'s' if count != 1 else ''}"
+
+
+def upvotes_when_bookmarked(paper: Paper) -> int | None:
+    """The upvotes a bookmarked paper had when it was bookmarked (the appearance history's figure).
+
+    A paper keeps gathering upvotes after the user kept it; the list's
+    provenance is what the user saw then.  A paper read without its history
+    (built by hand) falls back on its current figure.
+    """
+    if not (paper.bookmarked and paper.bookmarked_at):
+        return None
+    return paper.bookmark_upvotes if paper.bookmark_upvotes is not None else paper.upvotes
+
+
 def provenance(paper: Paper) -> list[str]:
     """Where a paper came from and what the user made of it, in words, for any format's note field.
 
-    ``["Daily Papers digest 2025-03-10, 2025-03-11", "42 upvotes", "bookmarked 2025-11-12"]``
-    (tags and the note have fields of their own in every format).
+    ``["Daily Papers digest 2025-03-10, 2025-03-11", "bookmarked 2025-11-12 at 42 upvotes"]``, or
+    ``"42 upvotes"`` for a paper not bookmarked (tags, the note and the links have fields of their own).
     """
     parts: list[str] = []
     if paper.digests:
         parts.append("Daily Papers digest " + ", ".join(d.isoformat() for d in paper.digests))
-    if paper.upvotes is not None:
-        parts.append(f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''}")
     if paper.bookmarked and paper.bookmarked_at:
-        parts.append(f"bookmarked {paper.bookmarked_at[:10]}")
+        then = upvotes_when_bookmarked(paper)
+        parts.append(f"bookmarked {paper.bookmarked_at[:10]}" + (f" at {_upvotes(then)}" if then is not None else ""))
+    elif paper.upvotes is not None:
+        parts.append(_upvotes(paper.upvotes))
     return parts
 
 
@@ -114,7 +131,8 @@ def markdown_escape(text: str) -> str:
 def _md_meta(paper: Paper) -> str:
     parts = [f"`{paper.key or paper.id}`", *map(markdown_escape, paper.describe())]
     if paper.bookmarked and paper.bookmarked_at:
-        parts.append(f"bookmarked {paper.bookmarked_at[:10]}")
+        then = upvotes_when_bookmarked(paper)
+        parts.append(f"bookmarked {paper.bookmarked_at[:10]}" + (f" at {_upvotes(then)}" if then is not None else ""))
     if paper.tags:
         parts.append("tags: " + ", ".join(markdown_escape(tag) for tag in paper.tags))
     return " · ".join(parts)
@@ -127,6 +145,9 @@ def to_markdown(papers: Sequence[Paper], heading: str = "Papers") -> str:
         lines += [f"## {markdown_escape(paper.title)}", "", _md_meta(paper), ""]
         if paper.abstract:
             lines += [f"> {markdown_escape(paper.abstract)}", ""]
+        if paper.links:
+            # Autolinks: a link holds only URL characters (links.py), none of which ends one.
+            lines += ["Links: " + " · ".join(f"<{url}>" for url in paper.links), ""]
         if paper.note:
             # The note keeps its lines (hard breaks), each escaped on its own.
             note = [markdown_escape(line) for line in paper.note.splitlines()]
@@ -299,6 +320,8 @@ def csl_item(paper: Paper) -> dict[str, object]:
     if paper.tags:
         item["keyword"] = ", ".join(paper.tags)
     notes = ["; ".join(provenance(paper))] if paper.digests else []
+    if paper.links:  # a code or project page, not the paper's own URL: a note, not CSL's URL
+        notes.append("links: " + " ".join(paper.links))
     if paper.note:
         notes.append(paper.note)
     if notes:
@@ -349,7 +372,12 @@ def _note_front_matter(paper: Paper) -> str:
         data["upvotes"] = paper.upvotes
     if paper.bookmarked and paper.bookmarked_at:
         data["bookmarked"] = dt.date.fromisoformat(paper.bookmarked_at[:10])
+        then = upvotes_when_bookmarked(paper)
+        if then is not None:
+            data["upvotes_when_bookmarked"] = then
     data["tags"] = list(paper.tags)
+    if paper.links:
+        data["links"] = list(paper.links)
     if paper.note:
         data["note"] = paper.note
     # safe_dump quotes and escapes whatever YAML would read as syntax or a control character.

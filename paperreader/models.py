@@ -72,6 +72,9 @@ class Paper:
     links: tuple[str, ...] = ()
     #: Upvotes gained since the earliest figure a digest page showed (None: none showed any).
     rise: int | None = None
+    #: A bookmarked paper's upvotes when it was bookmarked: those of its newest digest page on or
+    #: before that day, else the earliest known (None: not bookmarked, or no page showed any).
+    bookmark_upvotes: int | None = None
 
     @property
     def last_digest(self) -> dt.date:
@@ -114,6 +117,7 @@ class Paper:
             "note_at": self.note_at,
             "key": self.key,
             "links": list(self.links),
+            "upvotes_when_bookmarked": self.bookmark_upvotes,
         }
 
 

@@ -170,7 +170,12 @@ _PAPER_COLUMNS = (
     "(SELECT digest FROM appearances a WHERE a.paper_id = p.id ORDER BY digest)) AS digests, "
     f"{_TAGS_OF.format(p='p')} AS tags, "
     "(SELECT k.key FROM cite_keys k WHERE k.paper_id = p.id) AS cite_key, p.links, "
-    f"{_RISE.format(p='p')} AS rise"
+    f"{_RISE.format(p='p')} AS rise, "
+    "CASE WHEN p.bookmarked = 1 AND p.bookmarked_at IS NOT NULL THEN coalesce("
+    "(SELECT a.upvotes FROM appearances a WHERE a.paper_id = p.id AND a.upvotes IS NOT NULL "
+    "AND a.digest <= substr(p.bookmarked_at, 1, 10) ORDER BY a.digest DESC LIMIT 1), "
+    "(SELECT a.upvotes FROM appearances a WHERE a.paper_id = p.id AND a.upvotes IS NOT NULL ORDER BY a.digest LIMIT 1)"
+    ") END AS bookmark_upvotes"
 )
 
 #: The content columns a newer digest may replace, in this order.
@@ -327,6 +332,7 @@ def _paper(row: sqlite3.Row) -> Paper:
         key=row["cite_key"],
         links=split_links(row["links"]),
         rise=row["rise"],
+        bookmark_upvotes=row["bookmark_upvotes"],
     )
 
 

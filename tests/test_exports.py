@@ -138,7 +138,8 @@ def test_ris_parses_back_with_rispy(annotated: list[Paper]) -> None:
         assert record["title"] == paper.title
         assert record["abstract"] == paper.abstract
         assert record.get("keywords", []) == list(paper.tags)
-        assert record["notes"][0] == f"Daily Papers digest 2025-03-10; {paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}; bookmarked 2025-11-12"
+        # Papers made by hand carry no appearance history: their figure stands in for the one when bookmarked.
+        assert record["notes"][0] == f"Daily Papers digest 2025-03-10; bookmarked 2025-11-12 at {paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}"
         if paper.note:
             assert record["notes"][1] == " ".join(paper.note.split())  # one line: "ER  -" cannot end the record
         assert record["year"] == str(paper.published.year if paper.published else 2025)

@@ -103,3 +103,49 @@ def test_forget_and_its_undo_keep_each_appearances_upvotes(store: Store) -> None
     assert history(store, "Only Here") == [("2025-11-12", 7)]
     assert journal.redo().message().startswith("Redone: forgot a.txt")
     assert history(store, "Shared Paper") == [("2025-11-13", 25)] and store.get(paper_id("Only Here")) is None
+
+
+@pytest.mark.parametrize(("bookmarked", "then"), [("2025-11-13", 91), ("2025-11-15", 128), ("2025-11-01", 91)])
+def test_exports_give_the_upvotes_when_bookmarked_not_todays(tmp_path: Path, bookmarked: str, then: int) -> None:
+    """Issue 15: the provenance is the figure of the newest page on or before the bookmark (else the earliest)."""
+    import json
+
+    import yaml
+
+    from paperreader.exports import to_csljson, to_json, to_markdown, to_ris, write_notes
+
+    with Store.open(tmp_path / "library.sqlite3") as store:
+        store.add([parsed("Kept Paper", "2025-11-12", upvotes=91)], sha256="a", path="a.txt", warnings=0)
+        store.add([parsed("Kept Paper", "2025-11-15", upvotes=128)], sha256="b", path="b.txt", warnings=0)
+        store.add([parsed("Kept Paper", "2025-11-20", upvotes=300)], sha256="c", path="c.txt", warnings=0)
+        store.set_state([paper_id("Kept Paper")], bookmarked=True)
+        store._db.execute("UPDATE papers SET bookmarked_at = ?", (f"{bookmarked}T20:00:00.000Z",))  # as if then
+        (paper,) = store.papers()
+    assert paper.upvotes == 300 and paper.bookmark_upvotes == then
+    said = f"bookmarked {bookmarked} at {then} upvotes"
+    assert said in to_markdown([paper]) and said in to_ris([paper]) and said in json.loads(to_csljson([paper]))[0]["note"]
+    assert json.loads(to_json([paper]))[0]["upvotes_when_bookmarked"] == then
+    write_notes(tmp_path / "notes", [paper])
+    (note,) = (tmp_path / "notes").iterdir()
+    front = yaml.safe_load(note.read_text("utf-8").split("---\n")[1])
+    assert front["upvotes"] == 300 and front["upvotes_when_bookmarked"] == then
+
+
+def test_exports_carry_the_links(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    from paperreader.exports import to_csljson, to_json, to_markdown, write_notes
+
+    abstract = "Code: https://github.com/a/b_c. Project page https://x.org/p?q=1&r=2 and javascript:alert(1)."
+    with Store.open(tmp_path / "library.sqlite3") as store:
+        store.add([parsed("Linked Paper", "2025-11-12", abstract=abstract)], sha256="a", path="a.txt", warnings=0)
+        (paper,) = store.papers()
+    links = ["https://github.com/a/b_c", "https://x.org/p?q=1&r=2"]
+    assert json.loads(to_json([paper]))[0]["links"] == links
+    assert "links: https://github.com/a/b_c https://x.org/p?q=1&r=2" in json.loads(to_csljson([paper]))[0]["note"]
+    assert "Links: <https://github.com/a/b_c> · <https://x.org/p?q=1&r=2>" in to_markdown([paper])
+    write_notes(tmp_path / "notes", [paper])
+    (note,) = (tmp_path / "notes").iterdir()
+    assert yaml.safe_load(note.read_text("utf-8").split("---\n")[1])["links"] == links
