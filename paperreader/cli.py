@@ -377,10 +377,16 @@ def build_parser() -> argparse.ArgumentParser:
         "paperreader history --limit 5",
         "Every change of your state as one action per intent (one mark, one 'mark all read', an import, "
         "an undo): its number, when, on which device, how many papers, and what. 'undo --to N' goes "
-        "back to before one of them.",
+        "back to before one of them.\n\n"
+        "Actions older than [journal] keep_days of the config file (default 365) are compacted once a "
+        "day, after a command changed the library; --compact does it now. Compacted actions can no "
+        "longer be undone or listed; what this device has not sent to its sync folder yet is kept.",
     )
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="the N newest actions (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--json", action="store_true", help="print a JSON array (with --compact: a JSON object)")
+    p.add_argument(
+        "--compact", action="store_true", help="drop the actions older than [journal] keep_days now, and say how far back the history goes"
+    )
     command(
         "redo",
         "take back the last undo (until a new change is made)",
@@ -1392,7 +1398,29 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
 def cmd_history(library: Library, args: argparse.Namespace) -> int:
     from .journal import local_time
 
-    actions = library.store.journal.actions(limit=args.limit)
+    journal = library.store.journal
+    if args.compact:
+        config = _load_config(args)
+        if config is None:
+            return 1
+        for warning in config.warnings:
+            _error(f"warning: {warning}")
+        if not config.keep_days:
+            print("Nothing compacted: [journal] keep_days = 0 keeps every action; " + journal.reach() + ".")
+            return 0
+        done = journal.compact(config.keep_days)
+        assert done is not None
+        if args.json:
+            json.dump(
+                {"compacted": done.actions, "changes": done.changes, "kept_unsent": done.held,
+                 "first": done.first, "first_at": done.first_at, "before": done.limit},
+                sys.stdout, indent=2,
+            )
+            sys.stdout.write("\n")
+        else:
+            print(printable(done.message()) + ".")
+        return 0
+    actions = journal.actions(limit=args.limit)
     if args.json:
         _print_json([action.to_json() for action in actions])
         return 0
@@ -1409,7 +1437,25 @@ def cmd_history(library: Library, args: argparse.Namespace) -> int:
             f"{action.number:>6}  {local_time(action.when)}  {printable(action.device):<{width}}  {papers:>14}  "
             f"{printable(action.label)}{mark}"
         )
+    if journal.first() > 1:
+        print(f"(older actions were compacted, [journal] keep_days: {journal.reach()})")
     return 0
+
+
+def _compact_if_due(library: Library, args: argparse.Namespace) -> None:
+    """After a command changed the library: drop the journal's actions older than [journal] keep_days.
+
+    At most once a day (the check is one read), so it costs nothing on the
+    commands of a busy day; a config file that cannot be read compacts
+    nothing, and a refusal to write (a full disk) is not the command's failure.
+    """
+    from .config import ConfigError, config_path, load_config
+
+    try:
+        config = load_config(config_path(getattr(args, "config", None)))
+        library.store.journal.compact(config.keep_days, due=True)
+    except (ConfigError, StoreError):
+        pass
 
 
 def cmd_redo(library: Library, args: argparse.Namespace) -> int:
@@ -1508,6 +1554,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = COMMANDS[args.command](library, args)
             if changed and not (args.command == "export" and args.auto):
                 _update_auto_exports(library, args)
+            if changed:
+                _compact_if_due(library, args)
             _flush_notices(library)
             return status
     except (LibraryError, StoreError) as error:

@@ -48,6 +48,9 @@ select = "tag:thesis"                   # bookmarked (default), all, unread, rea
 [sync]                                  # sync between machines through a folder (Syncthing, Dropbox...)
 folder = "~/Sync/paperreader"
 interval = 10                           # seconds between the reader's looks at the folder
+
+[journal]                               # the record of every change: undo, history, sync
+keep_days = 365                         # older actions are compacted (0: keep them all)
 """
 
 _BINDING_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -109,6 +112,8 @@ class Config:
     sync_folder: Path | None = None
     #: ``[sync] interval``: seconds between the reader's looks at the folder.
     sync_interval: float = 10.0
+    #: ``[journal] keep_days``: actions older than this many days are compacted (0: never).
+    keep_days: int = 365
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
@@ -120,6 +125,7 @@ class Config:
             "keys": dict(self.keys),
             "exports": [export.to_json() for export in self.exports],
             "sync": {"folder": str(self.sync_folder) if self.sync_folder else None, "interval": self.sync_interval},
+            "journal": {"keep_days": self.keep_days},
             "warnings": list(self.warnings),
         }
 
@@ -149,6 +155,7 @@ class Config:
         else:
             state = "" if self.sync_folder.is_dir() else "  (no such folder yet)"
             lines.append(f"sync.folder     {printable(str(self.sync_folder))}{state}")
+        lines.append(f"journal.keep_days {self.keep_days}" + ("  (actions are never compacted)" if not self.keep_days else ""))
         lines += [f"warning: {printable(w)}" for w in self.warnings]
         return lines
 
@@ -214,13 +221,18 @@ def _read(document: dict[str, Any], config: Config) -> None:
                 _read_sync(value, config, warn)
             else:
                 warn("[sync] must be a table (folder = ..., interval = ...); ignored")
+        elif key == "journal":
+            if isinstance(value, dict):
+                _read_journal(value, config, warn)
+            else:
+                warn("[journal] must be a table (keep_days = ...); ignored")
         elif key == "keys":
             if isinstance(value, dict):
                 _read_keys(value, config, warn)
             else:
                 warn("[keys] must be a table (binding_id = \"keys\"); ignored")
         else:
-            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys], [[export]], [sync])")
+            warn(f"unknown setting {key!r}; ignored (known: theme, [inbox], [keys], [[export]], [sync], [journal])")
 
 
 def _read_inbox(table: dict[str, Any], config: Config, warn: Any) -> None:
@@ -260,6 +272,18 @@ def _read_sync(table: dict[str, Any], config: Config, warn: Any) -> None:
                 warn("sync.interval must be a number of seconds; ignored")
         else:
             warn(f"unknown setting sync.{key}; ignored (known: folder, interval)")
+
+
+def _read_journal(table: dict[str, Any], config: Config, warn: Any) -> None:
+    """``[journal]``: how long the journal keeps actions (undo, history) before compacting them."""
+    for key, value in table.items():
+        if key == "keep_days":
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                config.keep_days = value
+            else:
+                warn("journal.keep_days must be a whole number of days (0: keep every action); using 365")
+        else:
+            warn(f"unknown setting journal.{key}; ignored (known: keep_days)")
 
 
 def _read_keys(table: dict[str, Any], config: Config, warn: Any) -> None:

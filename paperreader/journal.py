@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # the store imports this module
 
 __all__ = [
     "JOURNAL_SCHEMA", "READ", "BOOKMARKED", "NOTE", "TAG", "VIEW", "IMPORTED", "PAPER", "DIGEST", "SOURCE",
-    "STATE_KINDS", "Change", "Action", "Journal", "describe_days", "record", "next_hlc", "observe_hlc", "new_device_name", "view_value", "describe_state",
+    "STATE_KINDS", "SENT_KINDS", "Change", "Action", "Compacted", "Journal", "describe_days", "record", "next_hlc", "observe_hlc", "new_device_name", "view_value", "describe_state",
     "is_state_field",
 ]
 
@@ -111,6 +111,14 @@ CREATE TABLE IF NOT EXISTS sync_files (    -- how far sync read each file of the
 CREATE TABLE IF NOT EXISTS removed (       -- papers taken out by forget, for the search index to delete
     paper_id TEXT PRIMARY KEY,
     rev      INTEGER NOT NULL              -- the content revision that took it out
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settled (       -- what compacted events gave a field, for the merge (Journal.compact)
+    paper  TEXT NOT NULL,                  -- '' for a saved view
+    field  TEXT NOT NULL,
+    hlc    TEXT NOT NULL,                  -- the newest compacted event's stamp and device
+    device TEXT NOT NULL,
+    value  TEXT,                           -- its value (a note: the compacted events folded)
+    PRIMARY KEY (paper, field)
 ) WITHOUT ROWID;
 """
 
@@ -374,8 +382,8 @@ class Journal:
 
     def actions(self, *, limit: int | None = None, before: int | None = None, after: int | None = None) -> list[Action]:
         """Actions newest first (``before`` / ``after``: only those with a smaller / larger number)."""
-        sql = f"SELECT {_ACTION_COLUMNS} FROM actions WHERE 1"
-        params: list[object] = []
+        sql = f"SELECT {_ACTION_COLUMNS} FROM actions WHERE id >= ?"
+        params: list[object] = [self.first()]
         if before is not None:
             sql += " AND id < ?"
             params.append(before)
@@ -390,6 +398,9 @@ class Journal:
             return [Action(*row) for row in self._db.execute(sql, params)]
 
     def action(self, number: int) -> Action | None:
+        """One action of the history (None: no such number, or compacted)."""
+        if number < self.first():
+            return None
         with self.store._lock:
             row = self._db.execute(f"SELECT {_ACTION_COLUMNS} FROM actions WHERE id = ?", (number,)).fetchone()
         return Action(*row) if row else None
@@ -449,12 +460,110 @@ class Journal:
                     views.add(field[len(VIEW) :])
         return position, papers, views
 
+    # -- compaction -----------------------------------------------------------------------
+
+    def first(self) -> int:
+        """The number of the oldest action the history holds: older ones were compacted (1: none were)."""
+        with self.store._lock:
+            return int(_get(self._db, "journal.start") or 1)
+
+    def reach(self) -> str:
+        """ "the history goes back to #1234 (2025-11-30 10:12)": what compaction left, in words."""
+        with self.store._lock:
+            row = self._db.execute("SELECT id, at FROM actions WHERE id >= ? ORDER BY id LIMIT 1", (self.first(),)).fetchone()
+        if row is None:
+            return "the history is empty"
+        return f"the history goes back to #{row[0]} ({local_time(row[1])})"
+
+    def compact(self, keep_days: int, *, due: bool = False, now: dt.datetime | None = None) -> Compacted | None:
+        """Drop the actions older than ``keep_days`` days (one transaction): they can no longer be undone or listed.
+
+        ``due``: only if not done today already (the automatic run after a
+        command changed the library).  None when nothing was tried
+        (``keep_days`` 0 keeps every action, or it ran today).
+
+        Only a run of the oldest actions goes, so ``undo --to`` any moment
+        in the kept window still finds every action after it.  Kept anyway:
+
+        * the newest action, so that numbers are never given twice (sync
+          knows this device's actions by number);
+        * this device's actions not written to its sync log yet, and every
+          one after them (a library that never synced sends its state as a
+          baseline when it first does);
+        * what imports and backups brought (``forget`` needs it), though
+          hidden from the history.
+
+        What the dropped events gave each field is kept in ``settled``, so
+        the merge of a late event from another device still weighs them.
+        """
+        if keep_days <= 0:
+            return None
+        moment = now or dt.datetime.now(dt.timezone.utc)
+        today = moment.astimezone(dt.timezone.utc).date().isoformat()
+        db = self._db
+        with self.store._lock:  # the automatic run: a read, no write, on every day but one
+            if due and _get(db, "journal.compacted_on") == today:
+                return None
+        with self.store.transaction():
+            if due and _get(db, "journal.compacted_on") == today:
+                return None
+            _put(db, "journal.compacted_on", today)
+            cutoff = (moment - dt.timedelta(days=keep_days)).astimezone(dt.timezone.utc)
+            limit = cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            start = self.first()
+            newest = db.execute("SELECT max(id) FROM actions").fetchone()[0]
+            if newest is None:
+                return Compacted(0, 0, 0, None, None, limit)
+            by_time = db.execute("SELECT min(id) FROM actions WHERE id >= ? AND at >= ?", (start, limit)).fetchone()[0]
+            boundary = min(by_time if by_time is not None else newest, newest)
+            held = 0
+            if _get(db, "sync.baseline") is not None:  # it syncs: what its log does not hold yet stays
+                marks = ",".join("?" * len(SENT_KINDS))
+                unsent = db.execute(
+                    f"SELECT min(id) FROM actions WHERE seq IS NULL AND id > ? AND id >= ? AND kind IN ({marks})",
+                    (int(_get(db, "sync.sent") or 0), start, *SENT_KINDS),
+                ).fetchone()[0]
+                if unsent is not None and unsent < boundary:
+                    held = db.execute(
+                        "SELECT count(*) FROM actions WHERE id >= ? AND id < ?", (unsent, boundary)
+                    ).fetchone()[0]
+                    boundary = unsent
+            if boundary <= start:
+                return Compacted(0, 0, held, *self._oldest(start), limit)
+            if merging(db):
+                _settle_compacted(db, boundary)
+            for device, seq in db.execute(
+                "SELECT device, max(seq) FROM actions WHERE id < ? AND seq IS NOT NULL GROUP BY device", (boundary,)
+            ).fetchall():  # their lines may be read again (a log replaced): never applied twice
+                if seq > int(_get(db, COMPACTED_SEQ + device) or 0):
+                    _put(db, COMPACTED_SEQ + device, str(seq))
+            count = db.execute("SELECT count(*) FROM actions WHERE id >= ? AND id < ?", (start, boundary)).fetchone()[0]
+            dropped_at = db.execute("SELECT max(at) FROM actions WHERE id < ?", (boundary,)).fetchone()[0]
+            content = "SELECT id FROM actions WHERE id < ? AND kind IN ('import', 'restore')"
+            changes = db.execute(
+                "DELETE FROM changes WHERE action IN (SELECT id FROM actions WHERE id < ? AND kind NOT IN ('import', 'restore'))",
+                (boundary,),
+            ).rowcount
+            changes += db.execute(
+                f"DELETE FROM changes WHERE action IN ({content}) AND field != ?", (boundary, IMPORTED)
+            ).rowcount
+            db.execute("DELETE FROM actions WHERE id < ? AND kind NOT IN ('import', 'restore')", (boundary,))
+            _put(db, "journal.start", str(boundary))
+            if dropped_at is not None and dropped_at > (_get(db, "journal.dropped_at") or ""):
+                _put(db, "journal.dropped_at", dropped_at)
+            return Compacted(count, changes, held, *self._oldest(boundary), limit)
+
+    def _oldest(self, start: int) -> tuple[int | None, str | None]:
+        row = self._db.execute("SELECT id, at FROM actions WHERE id >= ? ORDER BY id LIMIT 1", (start,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     # -- undo and redo ------------------------------------------------------------------
 
     def _local(self, where: str, params: Sequence[object] = ()) -> Action | None:
         """The newest action made on this device (not received from another) matching ``where``."""
         row = self._db.execute(
-            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE seq IS NULL AND {where} ORDER BY id DESC LIMIT 1", params
+            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE seq IS NULL AND id >= ? AND {where} ORDER BY id DESC LIMIT 1",
+            (self.first(), *params),
         ).fetchone()
         return Action(*row) if row else None
 
@@ -507,13 +616,20 @@ class Journal:
         with self.store.transaction():
             if isinstance(moment, int):
                 action = self.action(moment)
+                if action is None and 0 < moment < self.first():
+                    raise JournalError(f"action #{moment} was compacted: {self.reach()}")
                 if action is None:
                     raise JournalError(f"no action #{moment} in the history (paperreader history lists them)")
                 first, what = moment, f"before #{moment} ({action.label})"
                 as_of = what
             else:
                 cutoff = moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-                found = self._db.execute("SELECT min(id) FROM actions WHERE at > ?", (cutoff,)).fetchone()[0]
+                dropped = _get(self._db, "journal.dropped_at")
+                if dropped is not None and cutoff < dropped:
+                    raise JournalError(f"{local_time(cutoff)} is older than the history: {self.reach()}")
+                found = self._db.execute(
+                    "SELECT min(id) FROM actions WHERE at > ? AND id >= ?", (cutoff, self.first())
+                ).fetchone()[0]
                 first, what = (found if found is not None else -1), local_time(cutoff)
                 as_of = f"at {what}"
             targets: dict[tuple[str, str], str | None] = {}
@@ -586,6 +702,75 @@ class Journal:
 
 class JournalError(ValueError):
     """A moment or an action the journal does not know; the message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compacted:
+    """What one compaction did, for its one line."""
+
+    #: Actions dropped from the history, and their changes.
+    actions: int
+    changes: int
+    #: Actions old enough to go but kept: this device has not written them to its sync log yet.
+    held: int
+    #: The oldest action the history holds now, and when it took effect (None: the history is empty).
+    first: int | None
+    first_at: str | None
+    #: Actions that took effect before this (UTC) were due to go.
+    limit: str
+
+    def message(self) -> str:
+        """ "Compacted 1,234 actions from before 2025-11-29 10:00; the history goes back to #1240 (…)"."""
+        reach = f"the history goes back to #{self.first} ({local_time(self.first_at)})" if self.first and self.first_at else "the history is empty"
+        if self.actions:
+            text = f"Compacted {self.actions:,} action{'s' if self.actions != 1 else ''} from before {local_time(self.limit)}; {reach}"
+        else:
+            text = f"Nothing to compact (nothing from before {local_time(self.limit)}); {reach}"
+        if self.held:
+            text += (
+                f"; {self.held:,} older action{'s are' if self.held != 1 else ' is'} kept until "
+                "'paperreader sync' has written this device's changes to the sync folder"
+            )
+        return text
+
+
+#: ``meta`` key prefix: the highest number of another device's actions compacted here.
+COMPACTED_SEQ = "compacted:"
+
+#: Kinds of action whose state changes sync sends (imports and forgets change content, which is not synced).
+SENT_KINDS = ("change", "restore", "undo", "redo", "back", "baseline")
+
+
+def _settle_compacted(db: sqlite3.Connection, boundary: int) -> None:
+    """Fold the state events of the actions before ``boundary`` into ``settled``: one value per field.
+
+    Ordered as the merge orders them (clock, device, record), each on top of
+    what an earlier compaction kept; a note is folded as the merge folds it.
+    """
+    folded: dict[tuple[str, str], tuple[str, str, str | None]] = {}
+    notes: dict[tuple[str, str], list[tuple[str | None, str | None, str, str]]] = {}
+    for paper, field, base, new, hlc, device in db.execute(
+        "SELECT c.paper, c.field, coalesce(c.base, c.old), c.new, a.hlc, a.device FROM changes c "
+        "JOIN actions a ON a.id = c.action WHERE c.action < ? ORDER BY a.hlc, a.device, c.rowid",
+        (boundary,),
+    ):
+        if not is_state_field(field):
+            continue
+        if field == NOTE:
+            notes.setdefault((paper, field), []).append((base, new, device, hlc))
+        else:
+            folded[(paper, field)] = (hlc, device, new)
+    for key, events in notes.items():
+        floor = db.execute("SELECT hlc, device, value FROM settled WHERE paper = ? AND field = ?", key).fetchone()
+        start = ((floor[2] or ""), floor[1]) if floor else ("", "")
+        text, author = _fold_note([(base, new, device) for base, new, device, _ in events], *start)
+        folded[key] = (max(events[-1][3], floor[0] if floor else ""), author, text)
+    db.executemany(
+        "INSERT INTO settled (paper, field, hlc, device, value) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (paper, field) DO UPDATE SET hlc = excluded.hlc, device = excluded.device, value = excluded.value "
+        "WHERE excluded.field = 'note' OR (excluded.hlc, excluded.device) > (settled.hlc, settled.device)",
+        [(paper, field, hlc, device, value) for (paper, field), (hlc, device, value) in folded.items()],
+    )
 
 
 def parse_moment(text: str) -> int | dt.datetime:
@@ -1140,7 +1325,17 @@ def merged_note(events: Iterable[tuple[str | None, str | None, str]]) -> str:
     (concurrent) keeps both, unless one side is empty (a deletion never wins
     over text) or they are equal.
     """
-    text, author = "", ""
+    return _fold_note(events)[0]
+
+
+def _fold_note(
+    events: Iterable[tuple[str | None, str | None, str]], text: str = "", author: str = ""
+) -> tuple[str, str]:
+    """:func:`merged_note` from a text reached already: ``(text, its author)``.
+
+    Compaction folds the events it drops into one value per note, and the
+    merge goes on from there: the author names the text under a marked line.
+    """
     for base, new, device in events:
         new = new or ""
         if new == text:
@@ -1150,24 +1345,32 @@ def merged_note(events: Iterable[tuple[str | None, str | None, str]]) -> str:
         elif new:
             text = f"{new}\n\n{NOTE_MARK.format(device=author)}\n{text}"
             author = device
-    return text
+    return text, author
 
 
 def merged_value(db: sqlite3.Connection, paper: str, field: str) -> tuple[bool, str | None]:
-    """``(any events, value)``: what the merge rules give a field from every event in the journal."""
+    """``(any events, value)``: what the merge rules give a field from every event in the journal.
+
+    Events compacted away count through what they gave the field
+    (``settled``), as if they were still there, older than the rest.
+    """
+    floor = db.execute("SELECT hlc, device, value FROM settled WHERE paper = ? AND field = ?", (paper, field)).fetchone()
     if field == NOTE:
         rows = db.execute(
             "SELECT coalesce(c.base, c.old), c.new, a.device FROM changes c JOIN actions a ON a.id = c.action "
             "WHERE c.paper = ? AND c.field = ? ORDER BY a.hlc, a.device, c.rowid",
             (paper, NOTE),
         ).fetchall()
-        return bool(rows), merged_note((base, new, device) for base, new, device in rows)
+        start = ((floor[2] or ""), floor[1]) if floor else ("", "")
+        return bool(rows) or floor is not None, _fold_note(rows, *start)[0]
     row = db.execute(
-        "SELECT c.new FROM changes c JOIN actions a ON a.id = c.action WHERE c.paper = ? AND c.field = ? "
+        "SELECT a.hlc, a.device, c.new FROM changes c JOIN actions a ON a.id = c.action WHERE c.paper = ? AND c.field = ? "
         "ORDER BY a.hlc DESC, a.device DESC, c.rowid DESC LIMIT 1",
         (paper, field),
     ).fetchone()
-    return row is not None, (row[0] if row else None)
+    if floor is not None and (row is None or (floor[0], floor[1]) > (row[0], row[1])):
+        row = floor
+    return row is not None, (row[2] if row else None)
 
 
 def settle_fields(db: sqlite3.Connection, keys: Iterable[tuple[str, str]], stamp: str) -> tuple[list[Change], set[str]]:
@@ -1210,7 +1413,9 @@ def settle_arrivals(db: sqlite3.Connection, papers: Sequence[str], stamp: str) -
         keys += [
             (paper, field)
             for paper, field in db.execute(
-                f"SELECT DISTINCT paper, field FROM changes WHERE paper IN ({marks})", tuple(chunk)
+                f"SELECT DISTINCT paper, field FROM changes WHERE paper IN ({marks}) "
+                f"UNION SELECT paper, field FROM settled WHERE paper IN ({marks})",
+                (*chunk, *chunk),
             )
             if is_state_field(field)
         ]

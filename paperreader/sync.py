@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from .journal import (
-    FIELD_INDEX, NOTE, TAG, VIEW, current_values, is_state_field, observe_hlc, record, settle_fields, view_value, wall_ms,
+    COMPACTED_SEQ, FIELD_INDEX, NOTE, SENT_KINDS, TAG, VIEW, current_values, is_state_field, observe_hlc, record,
+    settle_fields, view_value, wall_ms,
 )
 from .models import STATES
 from .store import Store, now
@@ -52,7 +53,7 @@ FORMAT = 1
 #: The lock file in the data dir that keeps two processes of one device from syncing at once.
 LOCK_NAME = "sync.lock"
 #: Kinds of action whose state changes are sent (imports and forgets change content, which is not synced).
-_SENT_KINDS = ("change", "restore", "undo", "redo", "back", "baseline")
+_SENT_KINDS = SENT_KINDS
 
 _HLC = re.compile(r"^\d{13}\.\d{6}$")
 _PAPER = re.compile(r"^[0-9a-f]{10}$")
@@ -262,9 +263,14 @@ def _apply(store: Store, remotes: list[_Remote], offsets: dict[str, tuple[int, s
         seen: set[tuple[str, int]] = set()
         touched: list[tuple[str, str]] = []
         devices: set[str] = set()
+        # Actions compacted here (Journal.compact) are gone from the journal, but were applied.
+        compacted = {
+            key[len(COMPACTED_SEQ):]: int(value)
+            for key, value in db.execute("SELECT key, value FROM meta WHERE key LIKE ?", (COMPACTED_SEQ + "%",))
+        }
         for remote in sorted(remotes, key=lambda r: (r.hlc, r.device, r.seq)):
             key = (remote.device, remote.seq)
-            if key in seen or db.execute(
+            if key in seen or remote.seq <= compacted.get(remote.device, 0) or db.execute(
                 "SELECT 1 FROM actions WHERE device = ? AND seq = ?", key
             ).fetchone() is not None:
                 continue  # the same action from another copy of the file, or applied before
@@ -332,15 +338,18 @@ def _baseline(store: Store) -> None:
         db.execute("INSERT INTO meta (key, value) VALUES ('sync.baseline', ?)", (now(),))
 
 
-def _unsent(store: Store, present: set[int]) -> tuple[list[bytes], int]:
-    """This device's actions its file does not hold, as lines, and how many changes they carry.
+def _unsent(store: Store, present: set[int]) -> tuple[list[bytes], int, int]:
+    """This device's actions its file does not hold, as lines, how many changes they carry, and the newest action seen.
 
     Actions without a change of state (an undone forget) send nothing.
+    Once the lines are written, every action up to the newest seen is in
+    the file (or had nothing to send): compaction may drop them.
     """
     db = store._db
     device = store.device
     lines: list[bytes] = []
     count = 0
+    newest = 0
     with store._lock:
         marks = ",".join("?" * len(_SENT_KINDS))
         actions = db.execute(
@@ -348,6 +357,7 @@ def _unsent(store: Store, present: set[int]) -> tuple[list[bytes], int]:
             _SENT_KINDS,
         ).fetchall()
         for number, hlc, at, kind, label in actions:
+            newest = number
             if number in present:
                 continue
             changes = [
@@ -360,7 +370,7 @@ def _unsent(store: Store, present: set[int]) -> tuple[list[bytes], int]:
             if changes:
                 lines.append(_line(device, number, hlc, at, kind, label, changes))
                 count += len(changes)
-    return lines, count
+    return lines, count, newest
 
 
 def _present(path: Path, device: str) -> tuple[set[int], bool]:
@@ -403,17 +413,22 @@ def _send(store: Store, folder: Path, report: SyncReport) -> None:
     """Append this device's unsent actions to its own file, in one write, flushed to disk."""
     path = folder / (store.device + LOG_SUFFIX)
     present, torn = _present(path, store.device)
-    lines, count = _unsent(store, present)
-    if not lines:
-        return
-    try:
-        # A line left half-written by a crash ends here, so the next one starts whole.
-        _append(path, (b"\n" if torn else b"") + b"".join(lines))
-    except OSError as error:
-        report.error = f"cannot write {path}: {_describe(error)}"
-        return
-    report.sent_actions = len(lines)
-    report.sent = count
+    lines, count, newest = _unsent(store, present)
+    if lines:
+        try:
+            # A line left half-written by a crash ends here, so the next one starts whole.
+            _append(path, (b"\n" if torn else b"") + b"".join(lines))
+        except OSError as error:
+            report.error = f"cannot write {path}: {_describe(error)}"
+            return
+        report.sent_actions = len(lines)
+        report.sent = count
+    with store.transaction():  # how far the file holds this device's actions: compaction keeps what is after
+        store._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('sync.sent', ?) ON CONFLICT (key) DO UPDATE SET value = "
+            "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (str(newest),),
+        )
 
 
 def sync(store: Store, folder: Path, data_dir: Path) -> SyncReport:

@@ -174,3 +174,71 @@ async def test_history_screen_goes_back_to_before_the_chosen_action(data: Path) 
         assert not isinstance(app.screen, HistoryScreen)
     with Library(data) as library:
         assert library.store.get(ids[0]).note == "[b]not markup[/b]"
+
+
+# -- compaction ---------------------------------------------------------------------------------------
+
+
+def backdate(data: Path, days: int = 400) -> None:
+    """Every action so far made ``days`` days ago."""
+    with Library(data) as library:
+        store = library.store
+        with store.transaction():
+            for number, at in store._db.execute("SELECT id, at FROM actions").fetchall():
+                moved = dt.datetime.fromisoformat(at.replace("Z", "+00:00")) - dt.timedelta(days=days)
+                store._db.execute(
+                    "UPDATE actions SET at = ? WHERE id = ?",
+                    (moved.isoformat(timespec="milliseconds").replace("+00:00", "Z"), number),
+                )
+            # The last automatic compaction too: days have passed since.
+            store._db.execute("DELETE FROM meta WHERE key = 'journal.compacted_on'")
+
+
+def test_history_compact_follows_the_config(capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[journal]\nkeep_days = 30\n", encoding="utf-8")
+    ids = [p["id"] for p in json.loads(cli(capsys, data, "list", "--json")[1])][:3]
+    cli(capsys, data, "mark", "read", ids[0])
+    cli(capsys, data, "mark", "bookmark", ids[1])
+    backdate(data, days=45)  # older than 30 days, younger than the default year: the config decides
+    assert cli(capsys, data, "--config", str(config), "mark", "read", ids[2])[0] == 0  # compacts, once today
+    status, out, _ = cli(capsys, data, "history")
+    assert status == 0 and out.splitlines()[0].endswith("marked read") and len(out.splitlines()) == 2
+    assert out.splitlines()[-1].startswith("(older actions were compacted, [journal] keep_days: the history goes back to #5 (")
+    status, _, err = cli(capsys, data, "undo", "--to", "3")
+    assert status == 1 and err.startswith("paperreader: action #3 was compacted: the history goes back to #5")
+    with Library(data) as library:  # compacting changed no state
+        papers = library.store.get_many(ids)
+        assert papers[ids[0]].read and papers[ids[1]].bookmarked and papers[ids[2]].read
+    status, out, _ = cli(capsys, data, "--config", str(config), "history", "--compact")
+    assert status == 0 and out.startswith("Nothing to compact (nothing from before ") and "#5" in out
+    status, out, _ = cli(capsys, data, "--config", str(config), "history", "--compact", "--json")
+    assert status == 0 and json.loads(out)["first"] == 5
+
+
+def test_the_default_keeps_a_year_and_zero_keeps_everything(capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path) -> None:
+    ids = [p["id"] for p in json.loads(cli(capsys, data, "list", "--json")[1])][:2]
+    cli(capsys, data, "mark", "read", ids[0])
+    backdate(data, days=200)
+    cli(capsys, data, "mark", "read", ids[1])
+    assert "compacted" not in cli(capsys, data, "history")[1]  # younger than a year
+    backdate(data, days=200)  # now 400 and 200 days old
+    never = tmp_path / "never.toml"
+    never.write_text("[journal]\nkeep_days = 0\n", encoding="utf-8")
+    status, out, _ = cli(capsys, data, "--config", str(never), "history", "--compact")
+    assert status == 0 and out.startswith("Nothing compacted: [journal] keep_days = 0 keeps every action")
+    status, out, _ = cli(capsys, data, "history", "--compact")
+    assert status == 0 and out.startswith("Compacted 3 actions from before ")  # the imports and the first mark
+    assert len(json.loads(cli(capsys, data, "history", "--json")[1])) == 1
+
+
+def test_keep_days_in_the_config_file(tmp_path: Path) -> None:
+    from paperreader.config import EXAMPLE, load_config
+
+    example = write(tmp_path / "example.toml", EXAMPLE)
+    assert load_config(example).keep_days == 365 and "[journal]" in EXAMPLE and load_config(example).warnings == []
+    for text, days, warned in (("keep_days = 90", 90, False), ("keep_days = 0", 0, False), ("keep_days = -3", 365, True),
+                               ("keep_days = '1y'", 365, True), ("keep = 3", 365, True)):
+        config = load_config(write(tmp_path / "c.toml", f"[journal]\n{text}\n"))
+        assert (config.keep_days, bool(config.warnings)) == (days, warned), text
+    assert load_config(write(tmp_path / "c.toml", "[journal]\nkeep_days = 90\n")).to_json()["journal"] == {"keep_days": 90}

@@ -201,3 +201,81 @@ def test_journal_benchmark_smoke_run(tmp_path: Path) -> None:
         "| sync: apply 10,000 changes from another device",
     ):
         assert figure in report, figure
+
+
+# -- compaction ---------------------------------------------------------------------------------------
+
+
+def backdate(store: Store, up_to: int, days: int) -> None:
+    """Make the actions up to number ``up_to`` look ``days`` days old (as a year of use would)."""
+    with store.transaction():
+        for number, at in store._db.execute("SELECT id, at FROM actions WHERE id <= ?", (up_to,)).fetchall():
+            moved = dt.datetime.fromisoformat(at.replace("Z", "+00:00")) - dt.timedelta(days=days)
+            store._db.execute(
+                "UPDATE actions SET at = ? WHERE id = ?",
+                (moved.isoformat(timespec="milliseconds").replace("+00:00", "Z"), number),
+            )
+
+
+def test_compaction_drops_old_actions_and_keeps_the_window_whole(lib: Library) -> None:
+    store, jr = lib.store, lib.store.journal
+    a, b, c = store.ids()[:3]
+    store.set_state([a], read=True)
+    store.set_tags([b], add=["rl"])
+    old = jr.actions(limit=1)[0].number
+    backdate(store, old, 400)
+    middle = dt.datetime.now().astimezone() - dt.timedelta(seconds=1)  # inside the kept window
+    time.sleep(0.01)
+    store.set_state([c], bookmarked=True)
+    store.set_note(c, "kept")
+    before = [(p.id, p.read, p.bookmarked, p.tags, p.note) for p in store.papers(order="title")]
+    done = jr.compact(365)
+    assert done is not None and (done.actions, done.held) == (old, 0)  # the two imports and the two changes
+    assert done.first == old + 1 and "the history goes back to #" + str(old + 1) in done.message()
+    # The state is what it was; only the record of how it came about is shorter.
+    assert [(p.id, p.read, p.bookmarked, p.tags, p.note) for p in store.papers(order="title")] == before
+    assert [x.label for x in jr.actions()] == ["wrote a note", "bookmarked"] and jr.action(old) is None
+    assert store._db.execute("SELECT count(*) FROM changes WHERE action <= ? AND field != 'imported'", (old,)).fetchone()[0] == 0
+    with pytest.raises(journal.JournalError, match=f"action #{old} was compacted: the history goes back to #{old + 1}"):
+        jr.undo_to(old)
+    with pytest.raises(journal.JournalError, match="older than the history"):
+        jr.undo_to(dt.datetime.now().astimezone() - dt.timedelta(days=410))
+    # undo --to a moment inside the window still finds every action after it.
+    assert jr.undo_to(middle).writes and store.get(c).bookmarked is False and store.get(c).note == ""
+    assert store.get(a).read and store.get(b).tags == ("rl",)
+    jr.undo()  # the going back
+    # Undo reaches no further than the window: the compacted mark and tag stay.
+    assert [jr.undo().target.label for _ in range(2)] == ["wrote a note", "bookmarked"]
+    assert jr.undo().target is None and store.get(a).read and store.get(b).tags == ("rl",)
+    # What the imports brought is kept: forget still knows what each file added.
+    forgotten = jr.forget(jr.find_import("2"))
+    assert forgotten.removed and all(store.get(pid) is None for pid in forgotten.removed)
+    assert jr.compact(365) is not None and jr.compact(365, due=True) is None  # once a day when automatic
+
+
+def test_compaction_keeps_the_newest_action_so_numbers_are_never_given_twice(lib: Library) -> None:
+    store, jr = lib.store, lib.store.journal
+    store.set_state(store.ids()[:1], read=True)
+    newest = jr.actions(limit=1)[0].number
+    backdate(store, newest, 400)
+    assert jr.compact(365).first == newest and [x.number for x in jr.actions()] == [newest]
+    store.set_state(store.ids()[:1], read=False)
+    assert jr.actions(limit=1)[0].number == newest + 1
+    assert jr.compact(0) is None  # 0 keeps everything
+
+
+def test_the_clock_stamp_written_by_sqlite_is_the_one_python_would_make(tmp_path: Path) -> None:
+    """record() works the stamp out in SQL (one statement); next_hlc() is the same rule in Python."""
+    with Store.open(tmp_path / "library.sqlite3") as store:
+        db = store._db
+        for seen, wall in ((None, 1_000), ("0000000005000.000007", 1_000), ("0000000000999.000003", 1_000), (None, 1_000)):
+            with store.transaction():
+                if seen:
+                    db.execute("INSERT INTO meta (key, value) VALUES ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (seen,))
+                expected = journal.next_hlc(db, wall)
+                number = journal.record(db, None, "change", "x", [("p", "read", "0", "1")], stamp="now", wall_ms=wall)
+                row = db.execute("SELECT hlc, device FROM actions WHERE id = ?", (number,)).fetchone()
+            assert tuple(row) == (expected, store.device)
+        assert [r[0] for r in db.execute("SELECT hlc FROM actions ORDER BY id")] == [
+            "0000000001000.000000", "0000000005000.000008", "0000000005000.000009", "0000000005000.000010",
+        ]

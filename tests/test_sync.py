@@ -475,3 +475,72 @@ async def test_reader_tells_a_missing_sync_folder_once(capsys: pytest.CaptureFix
         f"Sync: {folder / 'gone'}: no such folder (create it, or check [sync] folder / --folder); nothing was synced"
     ]
     assert any(paper["read"] for paper in papers_json(capsys, laptop).values())
+
+
+# -- compaction and sync ------------------------------------------------------------------------------
+
+
+def backdate_all(store: Store, days: int = 400) -> None:
+    """Every action of the journal made ``days`` days ago (as a year of use would leave them)."""
+    with store.transaction():
+        for number, at in store._db.execute("SELECT id, at FROM actions").fetchall():
+            moved = dt.datetime.fromisoformat(at.replace("Z", "+00:00")) - dt.timedelta(days=days)
+            store._db.execute(
+                "UPDATE actions SET at = ? WHERE id = ?", (moved.isoformat(timespec="milliseconds").replace("+00:00", "Z"), number)
+            )
+
+
+def test_compaction_keeps_what_sync_has_not_sent(tmp_path: Path) -> None:
+    devices = Devices(tmp_path, [0.0, 0.0, 0.0])
+    try:
+        one, two = devices.stores[0], devices.stores[1]
+        one.set_state([IDS[0]], read=True)
+        devices.sync(0)
+        one.set_state([IDS[1]], bookmarked=True)  # not in the folder yet
+        one.set_tags([IDS[2]], add=["rl"])
+        backdate_all(one)
+        done = one.journal.compact(365)
+        # The read mark was sent and goes; the bookmark waits for sync (the tag is the newest, kept anyway).
+        assert done is not None and (done.actions, done.held) == (2, 1) and "kept until 'paperreader sync'" in done.message()
+        unsent = [a.label for a in one.journal.actions()]
+        assert unsent[:2] == ["tagged rl", "bookmarked"]
+        devices.sync(0)
+        devices.sync(1)
+        assert two.get(IDS[1]).bookmarked and two.get(IDS[2]).tags == ("rl",) and two.get(IDS[0]).read
+        # Sent now: they may go, but for the newest (numbers are never given twice).
+        assert one.journal.compact(365).held == 0 and len(one.journal.actions()) == 1
+    finally:
+        devices.close()
+
+
+def test_compacted_events_still_weigh_in_the_merge(tmp_path: Path) -> None:
+    """A device compacts what it applied; a late, older event from a third device must not win over it.
+
+    The third device's clock is an hour behind: its bookmark and unbookmark are
+    older than the first device's bookmark, so every device ends bookmarked.
+    """
+    devices = Devices(tmp_path, [0.0, 0.0, -3600.0])
+    try:
+        one, two, three = devices.stores
+        paper = IDS[0]
+        three.set_state([paper], bookmarked=True)
+        three.set_state([paper], bookmarked=False)
+        one.set_state([paper], bookmarked=True)
+        one.set_tags([IDS[1]], add=["rl"])  # the newest action, which compaction keeps
+        devices.sync(0)
+        devices.sync(1)
+        assert two.get(paper).bookmarked
+        backdate_all(two)
+        assert two.journal.compact(365).actions > 0
+        assert [a.label for a in two.journal.actions()] == ["tagged rl"]  # the bookmark's event is gone
+        devices.sync(2)
+        devices.sync(1)
+        assert [store.get(paper).bookmarked for store in devices.stores] == [True, True, True]
+        # The first device's file read again from its start (replaced by a sync tool): nothing is applied twice.
+        with two.transaction():
+            two._db.execute("DELETE FROM sync_files")
+        newest = two.journal.actions(limit=1)[0].number
+        report = sync(two, devices.folder, devices.dirs[1])
+        assert report.applied == 0 and two.journal.actions(limit=1)[0].number == newest
+    finally:
+        devices.close()
