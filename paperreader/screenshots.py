@@ -59,12 +59,25 @@ async def _views(pilot: Pilot) -> None:
     await pilot.press("v")
 
 
+async def _catchup(pilot: Pilot) -> None:
+    await pilot.press("b", "C")  # a bookmark on the newest day's first paper, then the Catch up screen
+    await settle(pilot)
+    for _ in range(100):  # the screen comes from a worker, then each day's clusters from its own
+        screen = pilot.app.screen
+        if screen is not pilot.app.main_screen and not screen.workers:  # type: ignore[attr-defined]
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+    await pilot.press("j", "j", "x")  # the rest of the newest day read: on to the next day
+
+
 SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "main": _main_screen,
     "search": _search,
     "help": _help,
     "digests": _digests,
     "views": _views,
+    "catchup": _catchup,
 }
 
 

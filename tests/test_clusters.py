@@ -96,3 +96,17 @@ def test_hostile_text_never_reaches_a_label_as_control_characters(hostile: str) 
     texts = [DayText(t.id, t.title + hostile, t.abstract + hostile) for t in texts]
     for cluster in cluster_papers(texts):
         assert cluster.label.isprintable()
+
+
+def test_the_benchmark_writes_its_section_between_its_markers_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A small run of benchmarks/clusters.py, so it cannot rot (no timing is asserted)."""
+    from benchmarks.clusters import END, START, main
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# results\n\nsomeone else's table\n", encoding="utf-8")
+    for _ in range(2):  # the second run replaces the section, never adds one
+        assert main(["--days", "1", "--papers", "40", "--digests", str(tmp_path / "none"), "--output", str(results)]) == 0
+    text = results.read_text("utf-8")
+    assert text.startswith("# results\n\nsomeone else's table\n") and text.count(START) == text.count(END) == 1
+    section = text.split(START)[1].split(END)[0]
+    assert "| synthetic 2026-11-01 | 40 |" in section and "not present in this run" in section
