@@ -157,3 +157,17 @@ async def test_the_help_lists_the_query_fields_and_the_link_key(data: Path) -> N
         assert any("org:deepmind" in keys for keys in rows) and any("authors:>20" in keys for keys in rows)
         assert any("digest:>2026-11-01" in keys for keys in rows)
         assert any(binding_id == "pick_link" for _k, _w, binding_id in app.help_rows())
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("upvotes:>abc", "upvotes takes a whole number"), ("digest:>notadate", "digest takes a date YYYY-MM-DD")],
+)
+async def test_a_malformed_field_value_is_said_in_the_filter_bar(data: Path, typed: str, says: str) -> None:
+    app = make_app(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *typed)
+        await wait_for(pilot, lambda: says in str(app.query_one("#message", Static).render()))
+        message = str(app.query_one("#message", Static).render())
+        assert "(showing the last results)" in message and "\n" not in message
