@@ -132,7 +132,7 @@ class DigestsScreen(Screen[DigestChoice | None]):
                 yield Label(
                     Text(
                         "enter on a day: its papers\nenter on a topic: its papers that day"
-                        + ("\non a cluster: enter its papers, r read, b bookmark, t tag" if self._library else ""),
+                        + ("\non a cluster: enter its papers\nr read · b bookmark · t tag" if self._library else ""),
                         style="dim",
                     )
                 )
