@@ -701,6 +701,8 @@ class ArrayEngine:
             return self._nothing()
         if kind is wq.Term:
             return self._term(node.fieldname, node.text, node.boost, cancel)
+        if isinstance(node, (wq.NumericRange, wq.TermRange)) and node.constantscore:
+            return self._constant(node, cancel)
         if isinstance(node, wq.MultiTerm) and not isinstance(node, wq.Term):
             return self._multi_term(node, cancel)
         if kind is wq.Phrase:
@@ -723,6 +725,36 @@ class ArrayEngine:
             mask = mask & ~excluded
             return mask, np.where(mask, scores, 0.0) * (node.boost if node.boost != 1.0 else 1.0)
         raise Unsupported(kind.__name__)
+
+    def _constant(self, node: wq.Query, cancel: threading.Event | None) -> tuple[np.ndarray, np.ndarray]:
+        """A range (``upvotes:>50``, ``authors:[1 TO 3]``, ``published:2024``, ``digest:>2026-11-01``).
+
+        Scored as Whoosh scores them, so the filter bar's field queries stay
+        on this engine instead of falling back: a numeric or date range is a
+        constant-score query (each match scores the boost); a range of terms
+        (``digest:``) ORs the indexed terms it spans with no weighting, so
+        each term a paper holds adds the boost (a paper in two digests of a
+        digest range scores twice).  A term range spanning one term Whoosh
+        scores as that term, with the weighting: left to Whoosh.
+        """
+        mask, dense = self._nothing()
+        if isinstance(node, wq.NumericRange):
+            found = np.fromiter(node.docs(self.searcher), dtype=np.int64)
+            mask[found] = True
+            mask &= self.live
+            dense[mask] = node.boost
+            return mask, dense
+        words = [word for word in node._btexts(self.searcher.reader()) if word]
+        if len(words) == 1:
+            raise Unsupported("a range of one term")
+        for word in words:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled
+            found = np.fromiter(wq.Term(node.fieldname, word).docs(self.searcher), dtype=np.int64)
+            mask[found] = True
+            dense[found] += node.boost
+        mask &= self.live
+        return mask, np.where(mask, dense, 0.0)
 
     def _nothing(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64)
