@@ -216,3 +216,23 @@ async def test_the_digests_screen_shows_the_days_clusters_and_acts_on_them(data_
         assert not isinstance(app.screen, DigestsScreen)
         assert set(app.query_one(PaperList).ids) == set(cluster.ids)
         assert app.counts.unread == 120
+
+
+async def test_the_cursor_stays_on_its_row_when_clusters_land_above_it(data_dir: Path, tmp_path: Path) -> None:
+    """Each day's clusters arrive from a thread, whenever: rows added above must not move the cursor's paper."""
+    build(data_dir, tmp_path, 2, 40)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(pilot)
+        screen = await open_catch_up(pilot, keys)
+        while screen.current is not None and screen.current.day.date == LAST:
+            await keys("j")
+        before = screen.current
+        assert before is not None and before.kind == "paper"
+        newest = screen._clusters[LAST]
+        # The newest day's clusters, computed again with one more: a row more above the cursor.
+        screen.post_message(CatchupScreen.ClustersReady(LAST, [*newest, newest[0]]))
+        await pilot.pause()
+        await pilot.pause()
+        assert len(screen._clusters[LAST]) == len(newest) + 1
+        assert screen.current is not None and screen.current.ids == before.ids and screen.current.kind == "paper"
