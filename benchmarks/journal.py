@@ -4,7 +4,8 @@ Measures, on a synthetic library of N papers (default 100,000) built straight
 into the store (no search index: none of this touches it):
 
 * marking one paper read, with the journal and without it (the journal's
-  ``record`` replaced by a no-op for the "without" runs), median and p95;
+  ``record`` replaced by a no-op for the "without" runs), in turns, median
+  and p95;
 * ``A``: marking every paper read in one transaction, with and without the
   journal, and undoing it;
 * how much the library grows per ``A`` (the journal's rows);
@@ -34,7 +35,7 @@ from pathlib import Path
 from paperreader import journal
 from paperreader.models import ParsedPaper
 from paperreader.store import Store
-from paperreader.sync import sync
+from paperreader.sync import rename_device, sync
 from paperreader.text import paper_id
 
 from .run import cpu_name, ms, percentile
@@ -83,17 +84,26 @@ def size_of(store: Store) -> int:
     return pages * size
 
 
-def bench_mark_one(store: Store, repeat: int) -> list[float]:
-    ids = store.ids()
+def bench_mark_one(stores: dict[str, Store], repeat: int) -> dict[str, list[float]]:
+    """Marking one paper, in turns with and without the journal (one mark each, ``repeat`` times).
+
+    In turns, so that what else the machine does at the moment (it is
+    shared) weighs on both figures alike instead of on whichever ran then.
+    """
+    ids = stores["with"].ids()
     rng = random.Random(1)
-    state = {pid: False for pid in ids}
-
-    def mark() -> None:
+    state = {label: {pid: False for pid in ids} for label in stores}
+    times: dict[str, list[float]] = {label: [] for label in stores}
+    contexts = {"with": contextlib.nullcontext, "without": without_journal}
+    for _ in range(repeat):
         pid = rng.choice(ids)
-        state[pid] = not state[pid]
-        store.set_state([pid], read=state[pid])
-
-    return timed(mark, repeat)
+        for label, store in stores.items():
+            with contexts[label]():
+                state[label][pid] = not state[label][pid]
+                start = time.perf_counter()
+                store.set_state([pid], read=state[label][pid])
+                times[label].append(time.perf_counter() - start)
+    return times
 
 
 def bench_mark_all(store: Store, repeat: int) -> tuple[list[float], list[float]]:
@@ -115,8 +125,7 @@ def bench_sync(root: Path, template: Path) -> dict[str, float]:
         (root / name).mkdir()
         shutil.copy(template, root / name / "library.sqlite3")
         store = Store.open(root / name / "library.sqlite3")
-        with store.transaction():  # a copied library is another device
-            store._db.execute("UPDATE meta SET value = ? WHERE key = 'device'", (journal.new_device_name(),))
+        rename_device(store)  # a copied library is another device
         stores.append(store)
     sender, receiver = stores
     ids = sender.ids()
@@ -156,12 +165,16 @@ def run(papers: int, repeat: int, root: Path) -> dict[str, object]:
     template = root / "template.sqlite3"
     build(template, papers).close()
     data: dict[str, object] = {"papers": papers}
+    for label in ("with", "without"):
+        shutil.copy(template, root / f"{label}.sqlite3")
+    stores = {label: Store.open(root / f"{label}.sqlite3") for label in ("with", "without")}
+    print(f"{papers:,} papers: marking one paper, with and without the journal in turns…", file=sys.stderr)
+    for label, times in bench_mark_one(stores, repeat * 50).items():
+        data[f"one_{label}"] = times
     for label, context in (("with", contextlib.nullcontext), ("without", without_journal)):
-        path = root / f"{label}.sqlite3"
-        shutil.copy(template, path)
-        with Store.open(path) as store, context():
-            print(f"{papers:,} papers: marking, {label} the journal…", file=sys.stderr)
-            data[f"one_{label}"] = bench_mark_one(store, repeat * 5)
+        store = stores[label]
+        with context():
+            print(f"{papers:,} papers: marking all, {label} the journal…", file=sys.stderr)
             before = size_of(store)
             read, unread = bench_mark_all(store, max(2, repeat // 3))
             data[f"all_{label}"], data[f"unall_{label}"] = read, unread
@@ -169,6 +182,8 @@ def run(papers: int, repeat: int, root: Path) -> dict[str, object]:
             if label == "with":
                 store.set_state(store.ids(), read=True)
                 data["undo_all"] = timed(store.journal.undo, 1)
+    for store in stores.values():
+        store.close()
     print(f"{papers:,} papers: sync of {SYNC_CHANGES:,} changes…", file=sys.stderr)
     data["sync"] = bench_sync(root / "sync", template)
     return data
@@ -214,7 +229,7 @@ def report(data: dict, date: str) -> str:  # type: ignore[type-arg]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.journal", description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000, help="library size (default 100,000)")
-    parser.add_argument("--repeat", type=int, default=10, help="runs per timed figure (default 10; one paper: 5x)")
+    parser.add_argument("--repeat", type=int, default=10, help="runs per timed figure (default 10; one paper: 50x)")
     parser.add_argument("--output", type=Path, default=HERE / "JOURNAL.md", help="the Markdown report")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="paperreader-journal-bench-") as tmp:

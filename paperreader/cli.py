@@ -366,10 +366,17 @@ def build_parser() -> argparse.ArgumentParser:
         "Append this device's new actions to its own file in the sync folder and apply the other "
         "devices' (read and bookmark: the newest wins; tags: added and removed one by one; a note "
         "edited on two devices keeps both texts; saved views: the newest wins). The folder is "
-        "--folder (remembered), else [sync] folder of the config file. Prints one line of counts.",
+        "--folder (remembered), else [sync] folder of the config file. Prints one line of counts.\n\n"
+        "A data dir copied to another machine or folder keeps its device name; sync then sends nothing "
+        "(the original writes that name's file) until --rename-device gives the copy a name of its own.",
     )
     p.add_argument("--folder", type=Path, metavar="DIR", help="the sync folder (remembered for next time)")
     p.add_argument("--status", action="store_true", help="show this device's name, the folder and the devices heard from")
+    p.add_argument(
+        "--rename-device",
+        action="store_true",
+        help="give this library a new device name (for a data dir copied from another machine or folder)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p = command(
         "history",
@@ -1352,7 +1359,15 @@ def sync_folder(library: Library, config_folder: Path | None) -> Path | None:
 
 
 def cmd_sync(library: Library, args: argparse.Namespace) -> int:
-    from .sync import SyncError, sync, sync_status
+    from .sync import SyncError, rename_device, sync, sync_status
+
+    if args.rename_device:
+        old, new = rename_device(library.store)
+        print(
+            f"This library is now the device {printable(new)} (it was {printable(old)}); "
+            f"its changes go to {printable(new)}.log in the sync folder from the next sync."
+        )
+        return 0
 
     config = _load_config(args)
     if args.folder is not None:

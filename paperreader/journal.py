@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # the store imports this module
 
 __all__ = [
     "JOURNAL_SCHEMA", "READ", "BOOKMARKED", "NOTE", "TAG", "VIEW", "IMPORTED", "PAPER", "DIGEST", "SOURCE",
-    "STATE_KINDS", "SENT_KINDS", "Change", "Action", "Compacted", "Journal", "describe_days", "record", "next_hlc", "observe_hlc", "new_device_name", "view_value", "describe_state",
+    "STATE_KINDS", "SENT_KINDS", "DEVICE_HOME", "device_home", "Change", "Action", "Compacted", "Journal", "describe_days", "record", "next_hlc", "observe_hlc", "new_device_name", "view_value", "describe_state",
     "is_state_field",
 ]
 
@@ -222,6 +222,38 @@ def new_device_name() -> str:
     """The host name and a short random suffix: two libraries on one host differ."""
     host = _UNSAFE.sub("-", socket.gethostname().split(".")[0]).strip("-.")[:32] or "device"
     return f"{host}-{os.urandom(2).hex()}"
+
+
+#: ``meta`` key: where this library's device name was given (see :func:`device_home`).
+DEVICE_HOME = "device.home"
+
+
+def _machine_id() -> str:
+    """This machine's id (systemd's, stable across renames and reboots), else its host name."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            with open(path, encoding="ascii") as handle:
+                found = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if found:
+            return found
+    return socket.gethostname()
+
+
+def device_home(db_path: os.PathLike[str] | str) -> str:
+    """A fingerprint of the machine and the very file holding the library (its inode).
+
+    A data dir copied to another machine, or copied to another folder here,
+    keeps its device name but not this: sync then refuses to write to that
+    name's log, which the original writes too (two writers of one log lose
+    each other's actions).  A folder moved (renamed) on its file system keeps
+    the inode, so it stays the same device.
+    """
+    import hashlib
+
+    inode = os.stat(db_path).st_ino
+    return hashlib.sha256(f"{_machine_id()}\0{inode}".encode()).hexdigest()[:16]
 
 
 # -- values ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ Durability choices, learnt from other readers' failures:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
@@ -533,6 +534,9 @@ class Store:
                     self._db.execute(statement)
             if self._meta("device") is None:  # a new library, or one from before the journal
                 self._set_meta("device", journal.new_device_name())
+                # Where the name was given: a copy elsewhere must not sync under it too (paperreader/sync.py).
+                with contextlib.suppress(OSError):
+                    self._set_meta(journal.DEVICE_HOME, journal.device_home(self.path))
             version = self._meta("schema_version")
             if version is None:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))

@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from .journal import (
-    COMPACTED_SEQ, FIELD_INDEX, NOTE, SENT_KINDS, TAG, VIEW, current_values, is_state_field, observe_hlc, record,
-    settle_fields, view_value, wall_ms,
+    COMPACTED_SEQ, DEVICE_HOME, FIELD_INDEX, NOTE, SENT_KINDS, TAG, VIEW, current_values, device_home, is_state_field,
+    new_device_name, observe_hlc, record, settle_fields, view_value, wall_ms,
 )
 from .models import STATES
 from .store import Store, now
 from .text import clean_note, clean_text, normalize_tag
 
-__all__ = ["SyncError", "SyncReport", "sync", "sync_status", "LOG_SUFFIX", "FORMAT"]
+__all__ = ["SyncError", "SyncReport", "sync", "sync_status", "rename_device", "LOG_SUFFIX", "FORMAT"]
 
 #: A device's file in the folder: ``DEVICE.log``.
 LOG_SUFFIX = ".log"
@@ -352,9 +352,11 @@ def _unsent(store: Store, present: set[int]) -> tuple[list[bytes], int, int]:
     newest = 0
     with store._lock:
         marks = ",".join("?" * len(_SENT_KINDS))
+        # Actions up to sync.floor are in the log of this library's former name (rename_device).
+        floor = db.execute("SELECT value FROM meta WHERE key = 'sync.floor'").fetchone()
         actions = db.execute(
-            f"SELECT id, hlc, at, kind, label FROM actions WHERE seq IS NULL AND kind IN ({marks}) ORDER BY id",
-            _SENT_KINDS,
+            f"SELECT id, hlc, at, kind, label FROM actions WHERE seq IS NULL AND id > ? AND kind IN ({marks}) ORDER BY id",
+            (int(floor[0]) if floor else 0, *_SENT_KINDS),
         ).fetchall()
         for number, hlc, at, kind, label in actions:
             newest = number
@@ -409,8 +411,62 @@ def _append(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
+def copied_from(store: Store) -> str | None:
+    """Why this library must not write its device's log: it is a copy of a library elsewhere (None: it is not).
+
+    A data dir copied to another machine or folder keeps the device name; if
+    both sync, two writers append to one log and each skips the other's
+    actions as its own.  A library that has no fingerprint yet (made before
+    there was one) takes this one.
+    """
+    try:
+        here = device_home(store.path)
+    except OSError:
+        return None
+    db = store._db
+    with store._lock:
+        known = db.execute("SELECT value FROM meta WHERE key = ?", (DEVICE_HOME,)).fetchone()
+    if known is None:
+        with store.transaction():
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (DEVICE_HOME, here))
+        return None
+    if known[0] == here:
+        return None
+    return (
+        f"this library was copied from another machine or folder, which syncs as {store.device} too; "
+        "run 'paperreader sync --rename-device' to give this copy a device name of its own"
+    )
+
+
+def rename_device(store: Store) -> tuple[str, str]:
+    """Give this library a new device name, of this machine and this file; returns ``(old, new)``.
+
+    For a copy of a library (see :func:`copied_from`): from now on it writes
+    a log of its own.  What the former name's log holds already (its actions
+    up to ``sync.sent``, the history the copy shares with the original) is
+    neither sent again under the new name nor applied again from that log.
+    """
+    with store.transaction():
+        db = store._db
+        old = store.device
+        new = new_device_name()
+        sent = int((db.execute("SELECT value FROM meta WHERE key = 'sync.sent'").fetchone() or ("0",))[0])
+        updates = {"device": new, DEVICE_HOME: device_home(store.path), "sync.floor": str(sent)}
+        known = db.execute("SELECT value FROM meta WHERE key = ?", (COMPACTED_SEQ + old,)).fetchone()
+        updates[COMPACTED_SEQ + old] = str(max(sent, int(known[0]) if known else 0))
+        db.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            list(updates.items()),
+        )
+    return old, new
+
+
 def _send(store: Store, folder: Path, report: SyncReport) -> None:
     """Append this device's unsent actions to its own file, in one write, flushed to disk."""
+    copied = copied_from(store)
+    if copied is not None:
+        report.error = copied
+        return
     path = folder / (store.device + LOG_SUFFIX)
     present, torn = _present(path, store.device)
     lines, count, newest = _unsent(store, present)

@@ -544,3 +544,37 @@ def test_compacted_events_still_weigh_in_the_merge(tmp_path: Path) -> None:
         assert report.applied == 0 and two.journal.actions(limit=1)[0].number == newest
     finally:
         devices.close()
+
+
+def test_a_copied_data_dir_does_not_write_the_original_devices_log(
+    capsys: pytest.CaptureFixture[str], three: tuple[list[Path], Path], tmp_path: Path
+) -> None:
+    """Two libraries under one device name would append to one log and skip each other's actions as their own."""
+    (laptop, _, _), folder = three
+    ids = sorted(papers_json(capsys, laptop))[:3]
+    cli(capsys, laptop, "mark", "read", ids[0])
+    assert cli(capsys, laptop, "sync", "--folder", str(folder))[1] == "sync: sent 1 change, applied 0 from 0 devices\n"
+    copy = tmp_path / "copy"
+    shutil.copytree(laptop, copy)  # the data dir taken to another machine
+    cli(capsys, laptop, "mark", "bookmark", ids[1])
+    cli(capsys, copy, "mark", "read", ids[2])
+    (log,) = folder.glob("*.log")
+    written = log.read_bytes()
+    status, out, err = cli(capsys, copy, "sync")
+    assert status == 1 and "sent nothing (this library was copied from another machine or folder" in out
+    assert err.count("\n") == 1 and "run 'paperreader sync --rename-device'" in err
+    assert log.read_bytes() == written  # nothing appended under the original's name
+    assert cli(capsys, laptop, "sync")[1] == "sync: sent 1 change, applied 0 from 0 devices\n"
+    status, out, _ = cli(capsys, copy, "sync", "--rename-device")
+    assert status == 0 and out.startswith("This library is now the device ")
+    # Only what the copy did since: the history it shares with the original is neither sent nor applied again.
+    assert cli(capsys, copy, "sync") == (0, "sync: sent 1 change, applied 1 from 1 device\n", "")
+    assert cli(capsys, laptop, "sync")[1] == "sync: sent 0 changes, applied 1 from 1 device\n"
+    for data in (laptop, copy):
+        papers = papers_json(capsys, data)
+        assert (papers[ids[0]]["read"], papers[ids[1]]["bookmarked"], papers[ids[2]]["read"]) == (True, True, True)
+    # A data dir moved (renamed) on its file system is still the same device.
+    moved = tmp_path / "moved"
+    laptop.rename(moved)
+    cli(capsys, moved, "mark", "unread", ids[0])
+    assert cli(capsys, moved, "sync") == (0, "sync: sent 1 change, applied 0 from 0 devices\n", "")
