@@ -106,9 +106,12 @@ def _interest(library: Library, ids: Sequence[str]) -> tuple[dict[str, float], d
     scores = score_papers(library, list(ids))
     if scores is None:
         return None
+    why = getattr(scores, "why", None)  # the reader's own line: "for you: like 4 papers you kept (…)"
     because = getattr(scores, "because", None)
     reasons: dict[str, str | None] = {}
-    if isinstance(because, Mapping):
+    if callable(why):
+        reasons = {pid: why(pid) for pid in ids}
+    elif isinstance(because, Mapping):
         reasons = {pid: _because_text(because.get(pid)) for pid in ids}
     return dict(scores.score), reasons
 

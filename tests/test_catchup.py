@@ -159,3 +159,30 @@ def test_catchup_usage_errors(week_dir: Path, capsys: pytest.CaptureFixture[str]
     assert exit_info.value.code == 2
     status, _, err = run(capsys, tmp_path / "nothing-here", "catchup")
     assert status == 1 and "no library here" in err
+
+
+def test_with_the_real_model_the_picks_follow_what_was_kept(library: Library, tmp_path: Path) -> None:
+    """Bookmarks on one topic train "for you" (paperreader.interest): each day's picks are of that topic, and say why."""
+    from benchmarks.clusters import TOPICS, synthetic_day
+    from paperreader.text import paper_id
+
+    library.import_paths(write_days(tmp_path / "digests", 4, 40, last=LAST))
+    topic_of: dict[str, str] = {}
+    for back in range(4):
+        day = LAST - dt.timedelta(days=back)
+        topic_of |= {paper_id(p.title): p.topic for p in synthetic_day(day, 40)}
+    # The oldest day: six papers of one of its topics kept (bookmarked) and the day read.
+    oldest = LAST - dt.timedelta(days=3)
+    ids = library.store.ids("all", digest=oldest)
+    liked = topic_of[sorted(ids)[0]]
+    library.store.set_state([pid for pid in ids if topic_of[pid] == liked][:6], bookmarked=True)
+    library.store.set_state(ids, read=True)
+    found = catch_up(library, days=None, top=3)
+    assert found.ranking == "for you"
+    for day in found.days:
+        present = {topic_of[pid] for pid in library.store.ids("all", digest=day.date)}
+        if liked in present:  # a day with papers of the liked topic: they come first
+            assert all(topic_of[pick.paper.id] == liked for pick in day.top), (day.date, liked)
+        assert all(pick.why and pick.why.startswith("for you") for pick in day.top)
+    assert any(liked in {topic_of[pid] for pid in library.store.ids("all", digest=d.date)} for d in found.days)
+    assert set(TOPICS[liked]) & {w for d in found.days for p in d.top for w in (p.why or "").replace(",", " ").replace("(", " ").replace(")", " ").split()}
