@@ -236,3 +236,22 @@ async def test_the_cursor_stays_on_its_row_when_clusters_land_above_it(data_dir:
         await pilot.pause()
         assert len(screen._clusters[LAST]) == len(newest) + 1
         assert screen.current is not None and screen.current.ids == before.ids and screen.current.kind == "paper"
+
+
+async def test_a_long_title_takes_one_line_at_80_columns(data_dir: Path, tmp_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    from tests.digests import P, page, write
+
+    long_title = "A Very Long Title " + " ".join(f"word{n}" for n in range(60))
+    papers = [P(long_title if n == 0 else f"Paper {n} on things", f"About things number {n}.", ("  • 2 authors", f"Nov 1, 2026 {50 - n}")) for n in range(8)]
+    with Library(data_dir) as library:
+        library.import_paths([write(tmp_path / "h.txt", page("Nov 20", papers))], date=LAST)
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_catch_up(pilot, Keys(pilot))
+        options = screen.query_one(OptionList)
+        first = options.get_option_at_index(1).prompt
+        assert str(first).lstrip(" ★●").split("▲50 ")[1].startswith("A Very Long Title word0")
+        assert "top 13% of Nov 20"[:4] in str(first)  # the why is still there, cut if need be
+        assert options.get_option_at_index(1).prompt.cell_len <= options.scrollable_content_region.width

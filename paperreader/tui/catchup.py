@@ -236,9 +236,22 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         votes = f"▲{pick.paper.upvotes}" if pick.paper.upvotes is not None else ""
         row.append(f" {votes:>5} ", style="dim")
         row.append(printable(pick.paper.title), style="" if read else "bold")
-        if pick.why:
-            row.append(f"  {printable(pick.why)}", style="dim italic")
+        why = Text(f"  {printable(pick.why)}", style="dim italic") if pick.why else Text()
+        width = self._row_width()
+        if row.cell_len + why.cell_len > width:  # one line per paper: the title gives way, then the why
+            why.truncate(max(0, min(why.cell_len, width // 3)), overflow="ellipsis")
+            row.truncate(max(12, width - why.cell_len), overflow="ellipsis")
+        row.append_text(why)
         return row
+
+    def _row_width(self) -> int:
+        """Columns a row has (an option list wraps a longer prompt onto a second line)."""
+        width = self.query_one(OptionList).scrollable_content_region.width
+        return (width if width > 0 else self.app.size.width - 4) - 1
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self._build()
 
     # -- clusters, in a thread ---------------------------------------------------------------------
 
