@@ -255,3 +255,37 @@ async def test_a_long_title_takes_one_line_at_80_columns(data_dir: Path, tmp_pat
         assert str(first).lstrip(" ★●").split("▲50 ")[1].startswith("A Very Long Title word0")
         assert "top 13% of Nov 20"[:4] in str(first)  # the why is still there, cut if need be
         assert options.get_option_at_index(1).prompt.cell_len <= options.scrollable_content_region.width
+
+
+async def test_leaving_and_quitting_while_the_clusters_are_computed_is_quiet(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clusters' threads may finish after the screen is gone: no NoMatches, no traceback at quit."""
+    import threading
+
+    import paperreader.tui.catchup as screen_module
+
+    build(data_dir, tmp_path, 3, 30)
+    release = threading.Event()
+    finished: list[dt.date] = []
+    real = screen_module.day_clusters
+
+    def late_clusters(store, day):  # type: ignore[no-untyped-def]
+        release.wait(10)  # until the screen is gone
+        found = real(store, day)
+        finished.append(day)
+        return found
+
+    monkeypatch.setattr(screen_module, "day_clusters", late_clusters)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, CatchupScreen), "the Catch up screen")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CatchupScreen), "the reader")
+        release.set()
+        await until(pilot, lambda: len(finished) == 3, "the clusters' threads")
+        await pilot.pause(0.1)
+        await pilot.press("q")
+    assert app.return_code in (0, None)
