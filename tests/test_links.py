@@ -61,3 +61,14 @@ def test_links_are_stored_at_import_and_in_json(tmp_path: Path, capsys: pytest.C
     assert paper["links"] == ["https://github.com/org/repo", "https://evil.example/"]
     with Library(data) as library:
         assert library.store.papers()[0].links == ("https://github.com/org/repo", "https://evil.example/")
+
+
+def test_links_edited_into_the_library_are_checked_again(tmp_path: Path) -> None:
+    """A library edited by hand (or by another program) cannot slip a link past the checks."""
+    write(tmp_path / "d" / "a.txt", page("Nov 12", [P("A Paper", "An abstract long enough to be one. " * 3)]))
+    with Library(tmp_path / "data") as library:
+        library.import_paths([tmp_path / "d"])
+        library.store._db.execute(
+            "UPDATE papers SET links = ?", ("javascript:alert(1)\nhttps://ok.org/\x1b]8;;x\x07\nhttps://fine.org/a",)
+        )
+        assert library.store.papers()[0].links == ("https://fine.org/a",)

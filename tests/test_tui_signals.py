@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -110,6 +112,12 @@ async def test_the_link_picker_opens_a_link_in_the_browser(data: Path, monkeypat
         # The parser took the OSC 8 sequence out whole (its hidden target with it) before links were found.
         assert links == ["https://github.com/org/repo", "https://evil.example/ab"]
         assert "\x1b" not in viewer_text.plain
+        # What reaches the terminal: the OSC 8 hyperlinks Textual writes for the links, and no other OSC.
+        body = app.query_one("#paper-body", Static)
+        drawn = "".join(strip.render(app.console) for strip in body.render_lines(Region(0, 0, *body.size)))
+        osc = [part for part in re.findall(r"\x1b\]([^\x1b\x07]*)", drawn) if part != "8;;"]
+        assert osc and all(re.fullmatch(r"8;id=[^;]*;https://(github\.com/org/repo|evil\.example/ab)", part) for part in osc)
+        assert len(osc) == 2  # one hyperlink per link shown; the abstract's own words (javascript:, phish) are plain text
         await pilot.press("L")
         await wait_for(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
         options = app.screen.query_one(OptionList)
