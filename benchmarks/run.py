@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import sqlite3
 import statistics
@@ -399,6 +400,19 @@ def bench_size(root: Path, papers: int, repeat: int) -> dict:  # type: ignore[ty
     return data
 
 
+def kept_sections(output: Path) -> str:
+    """The sections other benchmarks wrote into ``output`` between their markers, kept as they were.
+
+    ``python -m benchmarks.interest`` writes its own section (``<!-- interest:start -->``
+    ... ``<!-- interest:end -->``); rewriting the report here must not lose it.
+    """
+    if not output.exists():
+        return ""
+    text = output.read_text("utf-8")
+    sections = [match.group(0) for match in re.finditer(r"(?s)<!-- (\w+):start -->.*?<!-- \1:end -->", text)]
+    return "".join("\n" + section + "\n" for section in sections)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -426,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = HERE / "NOTES.md"
     if notes.exists():
         text += "\n" + notes.read_text("utf-8")
+    text += kept_sections(args.output)
     print(text)
     args.output.write_text(text, encoding="utf-8")
     args.output.with_suffix(".json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")

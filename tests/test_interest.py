@@ -63,7 +63,8 @@ def test_no_model_below_the_threshold_and_status_says_how_many_more(topics: tupl
     assert interest.score_papers(library, ids["robots"]) is None
     status = interest.status(library)
     assert (status.kept, status.needed) == (2, interest.THRESHOLD - 2)
-    assert f"needs {interest.THRESHOLD - 2} more kept papers" in status.describe()
+    needed = interest.THRESHOLD - 2
+    assert f"needs {needed} more kept paper{'s' if needed != 1 else ''} (bookmark, tag or note them)" in status.describe()
     # Meanwhile rank() orders by upvotes: the robot papers (most upvoted) first.
     every = [pid for group in ids.values() for pid in group]
     order, scores = interest.rank(library, every)
@@ -73,13 +74,14 @@ def test_no_model_below_the_threshold_and_status_says_how_many_more(topics: tupl
 
 def test_kept_papers_of_a_topic_rank_that_topic_first_and_say_why(topics: tuple[Library, dict[str, list[str]]]) -> None:
     library, ids = topics
-    kept = ids["video"][: interest.THRESHOLD]
-    library.store.set_state(kept[:3], bookmarked=True, label="bookmarked")
-    library.store.set_tags([kept[3]], add=["gen"])
-    library.store.set_note(kept[4], "read this")
+    # One kept paper of each kind: a bookmark, a tag, a note (and bookmarks up to the threshold).
+    kept = ids["video"][: max(3, interest.THRESHOLD)]
+    library.store.set_tags([kept[0]], add=["gen"])
+    library.store.set_note(kept[1], "read this")
+    library.store.set_state(kept[2:], bookmarked=True, label="bookmarked")
     unseen = [pid for group in ids.values() for pid in group if pid not in kept]
     order, scores = interest.rank(library, unseen)
-    assert scores is not None and scores.kept == interest.THRESHOLD
+    assert scores is not None and scores.kept == len(kept)
     rest = [pid for pid in ids["video"] if pid not in kept]
     assert set(order[: len(rest)]) == set(rest)  # above the more upvoted robot papers
     top = order[0]
