@@ -79,6 +79,8 @@ class Catchup:
     ranking: Ranking
     #: Unread papers in the library beyond the days shown (older days).
     older_unread: int = 0
+    #: Without a model: how far "for you" is ("for you needs 3 more kept papers …"), if the model code says.
+    note: str | None = None
 
     @property
     def unread(self) -> int:
@@ -154,7 +156,17 @@ def catch_up(library: Library, *, days: int | None = DEFAULT_DAYS, top: int = DE
         picked = {pick.paper.id for pick in picks}
         rest = tuple(pid for pid in day_ids if pid not in picked)
         result.append(CatchupDay(day, totals.get(day, len(day_ids)), len(day_ids), picks, rest))
-    return Catchup(tuple(result), "for you" if interest is not None else "upvotes", len(ids) - shown)
+    note = None if interest is not None else _model_status(library)
+    return Catchup(tuple(result), "for you" if interest is not None else "upvotes", len(ids) - shown, note)
+
+
+def _model_status(library: Library) -> str | None:
+    """What "for you" still needs, in the model's own words (None without the model code)."""
+    try:
+        from .interest import status
+    except ImportError:
+        return None
+    return status(library).describe()
 
 
 def _unchanged(store: Store, ids: Sequence[str], field: str, value: bool) -> list[str]:

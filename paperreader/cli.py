@@ -1237,6 +1237,8 @@ def cmd_catchup(library: Library, args: argparse.Namespace) -> int:
         return 0
     ranking = "for you" if found.ranking == "for you" else "by upvotes within each day"
     print(f"{_n(found.unread, 'unread paper')} in {_n(len(found.days), 'day')}, the top of each ranked {ranking}:")
+    if found.note:
+        print(f"({found.note})")
     width = _width()
     for day in found.days:
         print()

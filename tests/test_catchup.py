@@ -127,6 +127,9 @@ def test_catchup_prints_each_days_top_and_the_count_of_the_rest(week_dir: Path, 
     status, out, err = run(capsys, week_dir, "catchup", "--top", "2")
     assert status == 0 and err == ""
     assert out.startswith("60 unread papers in 3 days, the top of each ranked by upvotes within each day:")
+    from paperreader.interest import THRESHOLD
+
+    assert out.splitlines()[1].startswith(f"(for you needs {THRESHOLD} more kept papers")  # no model yet: says what it needs
     assert out.count("+ 18 more unread") == 3
     assert "Fri Nov 20, 2026 · 20 unread of 20" in out and "(top " in out
 

@@ -66,6 +66,10 @@ async def test_a_week_of_700_papers_is_triaged_in_under_60_keys(data_dir: Path, 
         keys = Keys(pilot)
         screen = await open_catch_up(pilot, keys)
         assert screen.unread_count() == 700 and len(screen._found.days) == 7
+        title = str(screen.query_one("#catchup-title").render())
+        from paperreader.interest import THRESHOLD
+
+        assert "700 unread in 7 days" in title and f"for you needs {THRESHOLD} more kept papers" in title
         for day in range(7):
             assert screen.current is not None and screen.current.kind == "paper"
             assert screen.current.day.date == LAST - dt.timedelta(days=day)  # x went on to the next day

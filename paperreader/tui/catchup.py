@@ -154,6 +154,8 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         )
         if found.older_unread:
             title.append(f" · {found.older_unread:,} more on older days", style="dim")
+        if found.note:
+            title.append(f"\n{printable(found.note)}", style="dim")
         return title
 
     def on_mount(self) -> None:
