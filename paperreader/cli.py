@@ -156,9 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N results (default 20)")
     p.add_argument("--json", action="store_true", help="print a JSON array (adds 'score')")
     p.add_argument(
-        "--sort", choices=("relevance", "interest"), default="relevance",
-        help="order: relevance (default), or interest (\"for you\": learnt from what you kept and read; "
-        "--json adds 'interest' and 'because')",
+        "--sort", choices=("relevance", "momentum", "interest"), default="relevance",
+        help="order: relevance (default), momentum (the most upvotes gained since first seen), or interest "
+        "(\"for you\": learnt from what you kept and read; --json adds 'interest' and 'because')",
     )
     _add_view_options(p)
 
@@ -601,7 +601,7 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
     by_interest = args.sort == "interest"
     outcome = library.search(
         args.query, view=args.view_state, digest=args.digest, tags=tags, limit=None if by_interest else args.limit,
-        quick=not by_interest,
+        quick=not by_interest, sort="momentum" if args.sort == "momentum" else "relevance",
     )
     _flush_notices(library)
     if outcome.error:

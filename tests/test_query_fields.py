@@ -114,6 +114,9 @@ def test_cli_search_with_the_new_fields(lib: Library, capsys: pytest.CaptureFixt
     status = main(["--data-dir", str(lib.data_dir), "list", "--sort", "momentum", "--json", "--limit", "1"])
     out, _ = capsys.readouterr()
     assert status == 0 and json.loads(out)[0]["title"] == "DeepMind Plays Go Again"
+    status = main(["--data-dir", str(lib.data_dir), "search", "model", "--sort", "momentum", "--json", "--limit", "1"])
+    out, _ = capsys.readouterr()
+    assert status == 0 and json.loads(out)[0]["title"] == "DeepMind Plays Go Again"
 
 
 #: The new fields, alone and with words: the array engine must answer as Whoosh does
