@@ -608,13 +608,13 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         _error(outcome.error)
         return 1
     ids = [hit.id for hit in outcome.hits]
+    scores = {hit.id: hit.score for hit in outcome.hits}
     interest = None
     if by_interest:
         ids, interest = _by_interest(library, ids)
         ids = ids[: args.limit]
         outcome.hits = outcome.hits[: args.limit]
     papers = library.papers_for(ids)
-    scores = {hit.id: hit.score for hit in outcome.hits}
     if args.json:
         _print_json([
             {**paper.to_json(), "score": round(scores.get(paper.id, 0.0), 4), **_interest_json(interest, paper.id, args.sort)}

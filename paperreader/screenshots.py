@@ -71,6 +71,24 @@ async def _catchup(pilot: Pilot) -> None:
     await pilot.press("j", "j", "x")  # the rest of the newest day read: on to the next day
 
 
+async def _for_you(pilot: Pilot) -> None:
+    """Three diffusion papers kept, the list sorted "for you" (s), the cursor on the best paper not kept yet."""
+    app = pilot.app
+    store = app.library.store  # type: ignore[attr-defined]
+    diffusion = [paper.id for paper in store.papers() if "diffusion" in paper.title.lower()]
+    store.set_state(diffusion[:3], bookmarked=True, label="bookmarked")
+    app.reload()  # type: ignore[attr-defined]
+    await settle(pilot)
+    for _ in range(10):
+        if app.sort == "interest":  # type: ignore[attr-defined]
+            break
+        await pilot.press("s")
+        await settle(pilot)
+    await pilot.press("g")
+    await settle(pilot)
+    await pilot.press(*["j"] * 3)  # past the three kept papers
+
+
 SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "main": _main_screen,
     "search": _search,
@@ -78,6 +96,7 @@ SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "digests": _digests,
     "views": _views,
     "catchup": _catchup,
+    "foryou": _for_you,
 }
 
 
