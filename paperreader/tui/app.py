@@ -1661,10 +1661,10 @@ class PaperReaderApp(App[None]):
                     rows.append((self._key_display(keys), binding.tooltip or binding.description, binding.id or ""))
             sections.append((title, rows))
         sections[0][1].append((self._key_display(["ctrl+p"]), "command palette: every action by name", ""))
+        sections.append(("Searching (/): fields of the query", list(QUERY_HELP)))
         return sections
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        sections.append(("Searching (/): fields of the query", list(QUERY_HELP)))
         """Every row of the help screen: (keys, what it does, binding id)."""
         return [row for _title, rows in self.help_sections() for row in rows]
 
