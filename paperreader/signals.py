@@ -28,10 +28,13 @@ __all__ = [
     "describe_top",
     "describe_signals",
     "BADGE_TOP",
+    "SHOWN_TOP",
 ]
 
 #: The list's badge marks the papers in this top share of their day.
 BADGE_TOP = 0.10
+#: The viewer names a paper's top share of its day up to this share.
+SHOWN_TOP = 0.50
 
 
 class _UpvoteSource(Protocol):
@@ -137,7 +140,8 @@ def describe_top(share: float, digest: dt.date) -> str:
 def describe_signals(store: _UpvoteSource, paper_id: str) -> str | None:
     """The viewer's line of a paper's signals: ``▲128, +37 since Nov 12 · top 5% of Nov 15``; None without figures.
 
-    The percentile is that of the newest day whose page showed the paper's upvotes.
+    The percentile is that of the newest day whose page showed the paper's upvotes, said
+    only for the upper half of that day (SHOWN_TOP): "top 63%" would say nothing worth a line.
     """
     history = store.upvote_history([paper_id]).get(paper_id, [])
     value = momentum(history)
@@ -146,6 +150,6 @@ def describe_signals(store: _UpvoteSource, paper_id: str) -> str | None:
     parts = [describe_momentum(value)]
     day = max(day for day, upvotes in history if upvotes is not None)
     share = day_tops(store, day).get(paper_id)
-    if share is not None:
+    if share is not None and share <= SHOWN_TOP:
         parts.append(describe_top(share, day))
     return " · ".join(parts)

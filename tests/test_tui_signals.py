@@ -75,6 +75,9 @@ async def test_the_viewer_and_the_list_show_momentum_and_the_days_top(data: Path
         assert "◆" not in quiet and "+" not in quiet  # second of 11: no badge; no rise: nothing shown
         await _go_to(pilot, "Quiet Paper 9")
         assert "▲9 · top 19% of Nov 15" in app.query_one(PaperViewer).text.plain
+        await _go_to(pilot, "Quiet Paper 1")  # the last of its day: its upvotes, no "top 100%"
+        shown = app.query_one(PaperViewer).text.plain
+        assert "▲1\n" in shown and "% of Nov 15" not in shown
 
 
 async def test_s_cycles_through_momentum(data: Path) -> None:
