@@ -86,6 +86,11 @@ ENGINE_QUERIES = QUERIES + [
     "prefer*",
     "modle~1",
     "model -language",
+    # Ranges over digest days (each day in range adds a constant, as in Whoosh); the
+    # synthetic digests' year is the import's, so the ranges are open-ended.
+    "model digest:[2000-01-01 TO 2999-12-31]",
+    "reward OR digest:>2000-01-01",
+    "reward OR digest:<2000-01-01",
 ]
 
 
