@@ -732,15 +732,18 @@ class Store:
                         changed = merged != current
             for day in paper.digests:
                 # Each appearance keeps the upvotes its own page showed: a later
-                # digest adds its figure, a re-import leaves a known one alone.
+                # digest adds its figure, a re-import leaves a known one alone.  A
+                # paper seen on several days of one file (pasted pages, a backup)
+                # carries the newest page's figure: only that day's is known.
+                figure = paper.upvotes if day.isoformat() == newest else None
                 inserted = self._db.execute(
                     "INSERT OR IGNORE INTO appearances (paper_id, digest, source_id, upvotes) VALUES (?, ?, ?, ?)",
-                    (paper.id, day.isoformat(), source_id, paper.upvotes),
+                    (paper.id, day.isoformat(), source_id, figure),
                 ).rowcount
-                if not inserted and paper.upvotes is not None:
+                if not inserted and figure is not None:
                     filled = self._db.execute(
                         "UPDATE appearances SET upvotes = ? WHERE paper_id = ? AND digest = ? AND upvotes IS NULL",
-                        (paper.upvotes, paper.id, day.isoformat()),
+                        (figure, paper.id, day.isoformat()),
                     ).rowcount
                     changed = changed or bool(filled)  # its momentum changed: the index sorts by it
                 changed = changed or bool(inserted and old is not None)

@@ -149,3 +149,11 @@ def test_exports_carry_the_links(tmp_path: Path) -> None:
     write_notes(tmp_path / "notes", [paper])
     (note,) = (tmp_path / "notes").iterdir()
     assert yaml.safe_load(note.read_text("utf-8").split("---\n")[1])["links"] == links
+
+
+def test_a_paper_on_several_days_of_one_file_has_only_the_newest_pages_figure(store: Store) -> None:
+    """Pasted pages (or a backup) give a paper several days but one figure, the newest page's."""
+    store.add([parsed("Pasted Paper", "2025-11-12", "2025-11-14", upvotes=60)], sha256="a", path="a.txt", warnings=0)
+    assert history(store, "Pasted Paper") == [("2025-11-12", None), ("2025-11-14", 60)]
+    found = signals.momenta(store, [paper_id("Pasted Paper")])[paper_id("Pasted Paper")]
+    assert (found.latest, found.rise) == (60, 0)  # no rise made up from one figure
