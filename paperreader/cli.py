@@ -1383,6 +1383,8 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
             return 0
         print(f"device      {printable(str(status['device']))}")
+        if status["copied"]:
+            print("            (a copy of a library elsewhere: sends nothing until 'paperreader sync --rename-device')")
         last = status["last_sync"]
         print(f"folder      {printable(str(folder)) if folder else '(not set: sync --folder DIR, or [sync] folder in the config file)'}"
               + (f"  (last sync {str(last)[:16].replace('T', ' ')} UTC)" if last else "  (never synced)"))

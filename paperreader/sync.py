@@ -528,8 +528,15 @@ def sync_status(store: Store, folder: Path | None) -> dict[str, object]:
         with contextlib.suppress(OSError):
             present = _present(folder.expanduser() / (store.device + LOG_SUFFIX), store.device)[0]
     unsent = len(_unsent(store, present)[0]) if folder is not None else None
+    with store._lock:
+        home = db.execute("SELECT value FROM meta WHERE key = ?", (DEVICE_HOME,)).fetchone()
+    try:
+        copied = home is not None and home[0] != device_home(store.path)
+    except OSError:
+        copied = False
     return {
         "device": store.device,
+        "copied": copied,
         "folder": str(folder) if folder is not None else None,
         "last_sync": last[0] if last else None,
         "unsent_actions": unsent,

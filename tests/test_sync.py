@@ -564,6 +564,8 @@ def test_a_copied_data_dir_does_not_write_the_original_devices_log(
     assert status == 1 and "sent nothing (this library was copied from another machine or folder" in out
     assert err.count("\n") == 1 and "run 'paperreader sync --rename-device'" in err
     assert log.read_bytes() == written  # nothing appended under the original's name
+    assert "a copy of a library elsewhere" in cli(capsys, copy, "sync", "--status")[1]
+    assert "a copy of a library elsewhere" not in cli(capsys, laptop, "sync", "--status")[1]
     assert cli(capsys, laptop, "sync")[1] == "sync: sent 1 change, applied 0 from 0 devices\n"
     status, out, _ = cli(capsys, copy, "sync", "--rename-device")
     assert status == 0 and out.startswith("This library is now the device ")
