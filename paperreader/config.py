@@ -97,6 +97,10 @@ class AutoExport:
         return {"path": str(self.path), "format": self.format, "select": self.select}
 
 
+#: How many days of the journal's actions are kept by default (a year; see paperreader/journal.py).
+KEEP_DAYS = 365
+
+
 @dataclass(slots=True)
 class Config:
     path: Path
@@ -113,7 +117,7 @@ class Config:
     #: ``[sync] interval``: seconds between the reader's looks at the folder.
     sync_interval: float = 10.0
     #: ``[journal] keep_days``: actions older than this many days are compacted (0: never).
-    keep_days: int = 365
+    keep_days: int = KEEP_DAYS
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:

@@ -242,3 +242,31 @@ def test_keep_days_in_the_config_file(tmp_path: Path) -> None:
         config = load_config(write(tmp_path / "c.toml", f"[journal]\n{text}\n"))
         assert (config.keep_days, bool(config.warnings)) == (days, warned), text
     assert load_config(write(tmp_path / "c.toml", "[journal]\nkeep_days = 90\n")).to_json()["journal"] == {"keep_days": 90}
+
+
+async def test_the_reader_compacts_on_quit_and_its_history_says_how_far_back(data: Path) -> None:
+    from paperreader.config import Config
+    from paperreader.tui.app import PaperReaderApp
+
+    with Library(data) as library:
+        ids = library.store.ids()
+        library.store.set_state(ids[:1], read=True)
+    backdate(data)  # the import and the mark: 400 days ago
+    app = PaperReaderApp(data, config=Config(path=data / "none.toml", keep_days=30), debounce=0.01, poll_interval=0.2)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")  # today's action
+        await settle(pilot)
+    with Library(data) as library:  # the quit compacted the year-old actions, kept today's and its state
+        journal = library.store.journal
+        assert journal.first() > 1 and [action.label for action in journal.actions()] == ["bookmarked"]
+        assert library.store.get(ids[0]).read
+    app = make_app(data)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        for _ in range(4):
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, HistoryScreen)
+        reach = str(app.screen.query_one("#history-reach").render())
+        assert reach.startswith("Older actions were compacted: the history goes back to #")

@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 from textual.widgets import Input, Static
 
 from .. import interest
-from ..config import Config
+from ..config import KEEP_DAYS, Config
 from ..autoexport import AutoExporter
 from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
@@ -436,6 +436,9 @@ class PaperReaderApp(App[None]):
         if self.sync_folder is not None:  # and sent to the other machines
             with contextlib.suppress(Exception):  # nobody left to tell; the next sync sends it
                 sync(self.library.store, self.sync_folder, self.data_dir)
+        # Old actions go at most once a day (after the sync: what it had to send is sent).
+        with contextlib.suppress(StoreError):  # a full disk: the next time
+            self.library.store.journal.compact(self.config.keep_days if self.config is not None else KEEP_DAYS, due=True)
         self.library.close()
 
     def _auto_export_notice(self, message: str) -> None:
@@ -1099,7 +1102,10 @@ class PaperReaderApp(App[None]):
     async def action_history(self) -> None:
         """The journal's actions (the reader's, the commands', other devices'); enter goes back to before one."""
         journal = self.library.store.journal
-        chosen = await self.push_screen_wait(HistoryScreen(journal.actions(limit=HISTORY_ROWS), self.library.store.device))
+        reach = journal.reach() if journal.first() > 1 else None  # older actions were compacted
+        chosen = await self.push_screen_wait(
+            HistoryScreen(journal.actions(limit=HISTORY_ROWS), self.library.store.device, reach=reach)
+        )
         action = journal.action(chosen) if chosen is not None else None
         if action is None:
             return

@@ -48,7 +48,7 @@ class HistoryScreen(ModalScreen[int | None]):
     HistoryScreen { align: center middle; }
     HistoryScreen > Vertical { width: 90%; height: 80%; border: round $accent; background: $surface; padding: 0 1; }
     HistoryScreen OptionList { height: 1fr; border: none; }
-    HistoryScreen #history-help { color: $text-muted; }
+    HistoryScreen #history-help, HistoryScreen #history-reach { color: $text-muted; }
     """
 
     BINDINGS = [
@@ -57,10 +57,12 @@ class HistoryScreen(ModalScreen[int | None]):
         Binding("k", "cursor_up", "Up", show=False, tooltip="previous action (as ↑)", id="history.up"),
     ]
 
-    def __init__(self, actions: Sequence[Action], device: str) -> None:
+    def __init__(self, actions: Sequence[Action], device: str, *, reach: str | None = None) -> None:
+        """``reach``: how far back the history goes, when older actions were compacted (said below the list)."""
         super().__init__()
         self._actions = list(actions)
         self._device = device
+        self._reach = reach
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -71,6 +73,8 @@ class HistoryScreen(ModalScreen[int | None]):
             )
             options = [Option(history_row(action, self._device), id=str(action.number)) for action in self._actions]
             yield OptionList(*options, id="history-list")
+            if self._reach:
+                yield Label(Text(f"Older actions were compacted: {self._reach}."), id="history-reach")
 
     def on_mount(self) -> None:
         if not self._actions:
