@@ -14,9 +14,11 @@ a little of the passed ones, and its strongest :data:`PROFILE_TERMS` terms
 are kept.  A paper's interest is the weighted sum of those terms' BM25F
 scores in it, read from the index's posting lists (:meth:`SearchIndex.term_matrix`),
 so ranking 10,000 papers costs a few array operations per term.  Naive Bayes
-was the other candidate; the profile was kept because it explains itself
-(each term's share of a score is exact) and measured well
-(``python -m benchmarks.interest``, numbers in benchmarks/RESULTS.md).
+over the same terms was the other candidate, considered but not built: the
+profile explains itself exactly (each term's share of a score is a number it
+adds), it measured well above the target (``python -m benchmarks.interest``
+compares several of its settings with upvote and digest order; numbers in
+benchmarks/RESULTS.md), and the settings it compares barely differ.
 
 It says why: :attr:`Scores.because` holds the terms behind each score and
 :meth:`Scores.why` the line the reader shows, "for you: like 4 papers you
@@ -33,7 +35,7 @@ import math
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,9 +89,10 @@ class Scores:
     """Interest per paper id, and why: the words behind each score and how many kept papers share them."""
 
     score: dict[str, float]
-    because: dict[str, list[str]]
-    #: How many kept papers share (most of) a paper's top terms.
-    like: dict[str, int] = field(default_factory=dict)
+    #: The words behind each score, strongest first (read like a dict; made as they are asked for).
+    because: Mapping[str, list[str]]
+    #: How many kept papers share (most of) a paper's top terms (read like a dict, counted when asked).
+    like: Mapping[str, int] = field(default_factory=dict)
     #: How many kept papers the model learnt from.
     kept: int = 0
 
@@ -277,37 +280,74 @@ def status(library: Library) -> Status:
     return Status(kept, max(0, THRESHOLD - kept))
 
 
+class _Reasons(Mapping[str, list[str]]):
+    """Each paper's top terms as words, made when asked: a list of 100,000 papers asks for a screenful."""
+
+    def __init__(self, columns: dict[str, int], top: np.ndarray, words: list[str]) -> None:
+        self._columns, self._top, self._words = columns, top, words
+
+    def stems(self, paper_id: str) -> list[int]:
+        """The profile terms (their numbers) behind a paper's score, strongest first."""
+        return [int(term) for term in self._top[self._columns[paper_id]] if term >= 0]
+
+    def __getitem__(self, paper_id: str) -> list[str]:
+        return [self._words[term] for term in self.stems(paper_id)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+class _Likeness(Mapping[str, int]):
+    """How many kept papers hold most of a paper's top terms ("like 4 papers you kept"), counted when asked."""
+
+    def __init__(self, reasons: _Reasons, profile: Profile, stems: list[str]) -> None:
+        self._reasons = reasons
+        number = {stem: n for n, stem in enumerate(stems)}
+        self._kept = [(pid, {number[s] for s in terms}) for pid, terms in zip(profile.kept_ids, profile.kept_terms)]
+
+    def __getitem__(self, paper_id: str) -> int:
+        terms = self._reasons.stems(paper_id)
+        need = min(2, len(terms))
+        if not need:
+            return 0
+        # A kept paper is like the others, not like itself.
+        return sum(1 for pid, held in self._kept if pid != paper_id and len(held.intersection(terms)) >= need)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._reasons)
+
+    def __len__(self) -> int:
+        return len(self._reasons)
+
+
 def score_with(library: Library, profile: Profile, ids: Sequence[str]) -> Scores:
-    """Score ``ids`` against a profile: the weighted BM25F of its terms, and the terms behind each score."""
+    """Score ``ids`` against a profile: the weighted BM25F of its terms, and the terms behind each score.
+
+    The scores are summed at once; the words behind each (its top
+    :data:`BECAUSE_TERMS` terms) are found for all papers with three passes
+    of ``argmax`` and turned into words only for the papers asked about.
+    """
     stems = list(profile.weights)
     ids = list(ids)
-    matrix = library.index().term_matrix(stems, ids, FIELDS)  # terms x papers
     weights = np.array([profile.weights[s] for s in stems], dtype=np.float64)
-    parts = matrix * weights[:, None]
-    totals = parts.sum(axis=0)
-    top = min(BECAUSE_TERMS, len(stems))
-    if len(ids) and top:
-        order = np.argsort(-parts, axis=0)[:top]  # the strongest terms of each paper, best first
-    else:
-        order = np.zeros((0, len(ids)), dtype=np.int64)
-    # Kept papers holding most of a paper's top terms: "like 4 papers you kept".
-    kept = np.array([[s in terms for s in stems] for terms in profile.kept_terms], dtype=bool).reshape(-1, len(stems))
-    own = {pid: row for row, pid in enumerate(profile.kept_ids)}
-    score: dict[str, float] = {}
-    because: dict[str, list[str]] = {}
-    like: dict[str, int] = {}
-    for column, pid in enumerate(ids):
-        score[pid] = float(totals[column])
-        rows = [int(r) for r in order[:, column] if parts[r, column] > 0] if top else []
-        because[pid] = [profile.surfaces[stems[r]] for r in rows]
-        if rows and len(kept):
-            similar = kept[:, rows].sum(axis=1) >= min(2, len(rows))
-            if pid in own:
-                similar[own[pid]] = False  # a kept paper is like the others, not like itself
-            like[pid] = int(similar.sum())
-        else:
-            like[pid] = 0
-    return Scores(score, because, like, profile.kept)
+    # papers x terms, each term's share of each paper's score
+    parts = np.ascontiguousarray((library.index().term_matrix(stems, ids, FIELDS) * weights[:, None]).T)
+    totals = parts.sum(axis=1) if stems else np.zeros(len(ids))
+    count = min(BECAUSE_TERMS, len(stems))
+    top = np.full((len(ids), count), -1, dtype=np.int64)
+    if len(ids) and count:
+        rows = np.arange(len(ids))
+        for rank in range(count):
+            best = parts.argmax(axis=1)
+            found = parts[rows, best] > 0
+            top[found, rank] = best[found]
+            parts[rows, best] = 0.0  # the next pass finds the next strongest
+    columns = {pid: n for n, pid in enumerate(ids)}
+    reasons = _Reasons(columns, top, [profile.surfaces[stem] for stem in stems])
+    return Scores(dict(zip(ids, totals.tolist())), reasons, _Likeness(reasons, profile, stems), profile.kept)
 
 
 def score_papers(library: Library, ids: Sequence[str]) -> Scores | None:

@@ -131,6 +131,9 @@ CREATE TABLE IF NOT EXISTS observations (  -- what the reader saw the user do wi
     at       TEXT NOT NULL,
     PRIMARY KEY (paper_id, kind)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS observations_at ON observations (kind, at);
+-- The kept papers ("for you" learns from them), found without reading every row of papers.
+CREATE INDEX IF NOT EXISTS papers_kept ON papers (id) WHERE bookmarked = 1 OR note != '';
 """
 
 #: Schema changes from one version to the next, run in order inside the
@@ -1428,11 +1431,11 @@ class Store:
         ``recent`` newest of each: old habits fade, and the model stays quick to build.
         """
         with self._lock:
+            # The partial index papers_kept answers the first half (a scan of every paper took 0.2 s at 100,000).
             kept = [
                 row[0]
                 for row in self._db.execute(
-                    "SELECT id FROM papers WHERE bookmarked = 1 OR note != '' "
-                    "OR id IN (SELECT paper_id FROM tags) ORDER BY id"
+                    "SELECT id FROM papers WHERE bookmarked = 1 OR note != '' UNION SELECT paper_id FROM tags ORDER BY 1"
                 )
             ]
             held = set(kept)
@@ -1443,16 +1446,15 @@ class Store:
                 )
                 if row[0] not in held
             ]
-            held.update(opened)
-            seen_opened = {
-                row[0] for row in self._db.execute("SELECT paper_id FROM observations WHERE kind = 'opened'")
-            }
             passed = [
                 row[0]
                 for row in self._db.execute(
-                    "SELECT paper_id FROM observations WHERE kind = 'passed' ORDER BY at DESC LIMIT ?", (recent,)
+                    "SELECT paper_id FROM observations o WHERE kind = 'passed' AND NOT EXISTS "
+                    "(SELECT 1 FROM observations e WHERE e.paper_id = o.paper_id AND e.kind = 'opened') "
+                    "ORDER BY at DESC LIMIT ?",
+                    (recent,),
                 )
-                if row[0] not in held and row[0] not in seen_opened
+                if row[0] not in held
             ]
         return InterestSignals(kept, opened, passed)
 
