@@ -200,12 +200,19 @@ class AutoExporter:
                     if record is not None and record[0] == digest and item.path.is_dir():
                         self._members[target] = ids
                         return AutoExportOutcome(item, "unchanged", len(papers))
+                    # The folder is this export's own: a paper that left the selection loses its file.
                     if changes is not None and members is not None and item.path.is_dir():
-                        # Only the files of the papers that changed or entered; the rest are as written.
-                        touched = changes[0] | (ids - members)
-                        outcome = write_notes(item.path, [paper for paper in papers if paper.id in touched])
+                        # Only the files of the papers that changed, entered or left; the rest are as written.
+                        touched = changes[0] | (ids ^ members)
+                        outcome = write_notes(item.path, papers, only=touched, prune=True)
                     else:
-                        outcome = write_notes(item.path, papers)
+                        outcome = write_notes(item.path, papers, prune=True)
+                    if outcome.kept:
+                        self._tell(
+                            target + "#kept",
+                            f"{where}: {len(outcome.kept)} note file(s) of papers no longer selected kept, as they hold "
+                            f"your text below the marker line (first: {printable(outcome.kept[0].name)})",
+                        )
                     if outcome.skipped:
                         self._tell(
                             target + "#skipped",

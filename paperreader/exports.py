@@ -38,7 +38,7 @@ import os
 import re
 import shlex
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -355,6 +355,10 @@ class NotesOutcome:
     unchanged: int = 0
     #: Files of these papers without the marker line: left alone (their text is the user's).
     skipped: list[Path] = field(default_factory=list)
+    #: Pruning (an auto-export's folder): files of papers no longer selected, removed...
+    removed: list[Path] = field(default_factory=list)
+    #: ...or kept, because the user wrote in them below the marker line.
+    kept: list[Path] = field(default_factory=list)
 
 
 def _note_front_matter(paper: Paper) -> str:
@@ -417,13 +421,22 @@ def _note_owner(path: Path) -> str | None:
     return found.group(1) if found else None
 
 
-def write_notes(folder: Path, papers: Sequence[Paper]) -> NotesOutcome:
+def write_notes(
+    folder: Path, papers: Sequence[Paper], *, only: Collection[str] | None = None, prune: bool = False
+) -> NotesOutcome:
     """One Markdown file per paper in ``folder`` (created if its parent exists), for Obsidian or Logseq.
 
     A paper's file is found again by the ``id`` in its front matter, whatever
     it has been renamed to, and only the part above :data:`NOTES_MARKER` is
     replaced; a file without the marker is left alone and reported.  Each
     file is written atomically, and only when its text changes.
+
+    ``only``: the papers whose files to look at (an auto-export that knows
+    which papers changed); the others are as last written.  ``prune``: the
+    folder is one selection's (an auto-export's), so the file of a paper that
+    is no longer in ``papers`` goes, unless the user wrote in it below the
+    marker: then it stays as it is, and is reported (``kept``).  An export by
+    hand never prunes: several may share a folder.
     """
     folder = folder.expanduser()
     if not folder.is_dir():
@@ -439,6 +452,8 @@ def write_notes(folder: Path, papers: Sequence[Paper]) -> NotesOutcome:
             existing.setdefault(owner, path)
     outcome = NotesOutcome()
     for paper in papers:
+        if only is not None and paper.id not in only:
+            continue
         ours = note_text(paper)
         path = existing.get(paper.id)
         if path is None:
@@ -460,6 +475,18 @@ def write_notes(folder: Path, papers: Sequence[Paper]) -> NotesOutcome:
                 continue
         write_atomically(path, text)
         outcome.written.append(path)
+    if prune:
+        selected = {paper.id for paper in papers}
+        for owner, path in sorted(existing.items()):
+            if owner in selected or (only is not None and owner not in only):
+                continue
+            old = path.read_text(encoding="utf-8", errors="replace")
+            marker = old.find(NOTES_MARKER)
+            if marker >= 0 and not old[marker + len(NOTES_MARKER) :].strip():
+                path.unlink()
+                outcome.removed.append(path)
+            else:  # the user's text: never thrown away
+                outcome.kept.append(path)
     return outcome
 
 

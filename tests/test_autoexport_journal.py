@@ -39,7 +39,8 @@ class Calls:
 
         def spy(*args: Any, **kwargs: Any) -> Any:
             given = next(arg for arg in args if isinstance(arg, Sequence) and not isinstance(arg, str))
-            self.papers.append([paper.title for paper in given])
+            only = kwargs.get("only")  # write_notes: the papers whose files it looks at
+            self.papers.append([paper.title for paper in given if only is None or paper.id in only])
             return real(*args, **kwargs)
 
         monkeypatch.setattr(autoexport, name, spy)
@@ -121,3 +122,54 @@ def test_a_saved_view_export_follows_the_view(lib_dir: Path, tmp_path: Path, mon
         # Another view's change is not this export's.
         library.store.save_view(SavedView("Other", query="graph"))
         assert [o.status for o in exporter.flush()] == ["unchanged"] and renders.take() == []
+
+
+def test_a_paper_leaving_a_notes_auto_export_loses_its_file_unless_the_user_wrote_in_it(
+    lib_dir: Path, tmp_path: Path  # noqa: F811
+) -> None:
+    notes = tmp_path / "kept"
+    told: list[str] = []
+    with Library(lib_dir) as library:
+        store = library.store
+        ids = {paper.title: paper.id for paper in store.papers()}
+        exporter = autoexport.AutoExporter(library, [auto(notes, "notes", "bookmarked")], notify=told.append).attach()
+        exporter.flush()
+        assert sorted(path.stem for path in notes.iterdir()) == sorted([SPARSE, REWARD])
+
+        def files() -> list[str]:
+            return sorted(path.stem for path in notes.iterdir())
+
+        # A bookmark made and undone: the paper's file comes and goes (paperreader wrote all of it).
+        store.set_state([ids[GRAPH]], bookmarked=True)
+        exporter.flush()
+        assert files() == sorted([SPARSE, REWARD, GRAPH])
+        store.journal.undo()
+        exporter.flush()
+        assert files() == sorted([SPARSE, REWARD])
+
+        # A file the user wrote in stays when its paper leaves, and the user is told once.
+        sparse = notes / f"{SPARSE}.md"
+        sparse.write_text(sparse.read_text() + "why I kept it\n")
+        store.set_state([ids[SPARSE]], bookmarked=False)
+        exporter.flush()
+        assert files() == sorted([SPARSE, REWARD]) and sparse.read_text().endswith("why I kept it\n")
+        assert len(told) == 1 and "1 note file(s) of papers no longer selected kept" in told[0]
+
+    # A new process (its first flush looks at the whole folder) prunes the same way.
+    with Library(lib_dir) as library:
+        library.store.set_state([ids[REWARD]], bookmarked=False)
+        fresh = autoexport.AutoExporter(library, [auto(notes, "notes", "bookmarked")]).attach()
+        (outcome,) = fresh.flush()
+        assert outcome.status == "written" and files() == [SPARSE]
+
+
+def test_an_export_by_hand_to_a_notes_folder_never_removes_files(
+    lib_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
+) -> None:
+    from paperreader.cli import main
+
+    folder = tmp_path / "vault"
+    assert main(["--data-dir", str(lib_dir), "export", "--format", "notes", "--tag", "rl", "-o", str(folder)]) == 0
+    assert main(["--data-dir", str(lib_dir), "export", "--format", "notes", "--tag", "survey", "-o", str(folder)]) == 0
+    capsys.readouterr()
+    assert sorted(path.stem for path in folder.iterdir()) == sorted([SPARSE, DIFFUSION])  # both lists' papers
