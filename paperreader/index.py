@@ -58,7 +58,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "SearchIndex", "SearchOutcome", "index_terms", "GENRE_STEMS", "IndexUnavailable", "QueryError", "QUERY_FIELDS", "INDEX_VERSION", "SORTS", "highlight_text",
+    "SearchIndex", "SearchOutcome", "brief_error", "index_terms", "GENRE_STEMS", "IndexUnavailable", "QueryError", "QUERY_FIELDS", "INDEX_VERSION", "SORTS", "highlight_text",
 ]
 
 #: Bumped whenever the schema or analysis changes: an older index is rebuilt.
@@ -491,7 +491,29 @@ class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):
 
 
 class QueryError(ValueError):
-    """A query that cannot mean what its author wants; the message says why, for the user."""
+    """A query that cannot mean what its author wants; the message says why, for the user.
+
+    Its message is "what is wrong; what the field takes (examples)": the CLI
+    prints all of it on one line, the reader's one-line status only the part
+    before "; " (:func:`brief_error`), which fits at 80 columns, while its
+    ``?`` help lists the forms.
+    """
+
+
+def brief_error(message: str, width: int = 56) -> str:
+    """The essential of a query error ("upvotes:>abc: not a whole number"), at most ``width`` cells.
+
+    The examples after "; " are left out (the ``?`` help has them); a long
+    value the user typed is shortened in the middle, so the reason stays seen.
+    """
+    brief = message.split("; ", 1)[0]
+    if len(brief) <= width:
+        return brief
+    value, colon, reason = brief.rpartition(": ")
+    if colon and len(reason) < width - 8:
+        keep = width - len(reason) - 3
+        return f"{value[: keep - keep // 2]}…{value[-(keep // 2):]}: {reason}"
+    return brief[: width - 1] + "…"
 
 
 #: The fields a query may name (``title:diffusion``), in the order they are listed
@@ -520,6 +542,13 @@ _VALUED = re.compile(
 )
 _RANGE = re.compile(r"^[\[{]\s*(?P<low>.*?)\s*\bto\b\s*(?P<high>.*?)\s*[\]}]$|^[\[{]\s*(?P<open>.*?)\s*[\]}]$", re.I)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: What is wrong with a value of each such field that is not of its form.
+_NOT = {
+    "upvotes": "not a whole number",
+    "authors": "not a whole number",
+    "digest": "not a date",
+    "published": "not a date or a year",
+}
 #: What each such field takes, for the message when a value is not that.
 _FORMS = {
     "upvotes": "a whole number: upvotes:>50, upvotes:[10 TO 100]",
@@ -569,7 +598,7 @@ def check_values(text: str) -> None:
                 raise QueryError(f"{field}:{value}: nothing to compare with; {field} takes {_FORMS[field]}")
         for bound in bounds:
             if not _valid_bound(field, bound.strip()):
-                raise QueryError(f"{field}:{value}: not a valid value; {field} takes {_FORMS[field]}")
+                raise QueryError(f"{field}:{value}: {_NOT[field]}; {field} takes {_FORMS[field]}")
 
 
 def _check_parsed(query: Query, text: str) -> None:

@@ -78,12 +78,12 @@ def test_momentum_sorts_search_and_list(lib: Library) -> None:
 @pytest.mark.parametrize(
     ("query", "says"),
     [
-        ("upvotes:>abc", "upvotes:>abc: not a valid value; upvotes takes a whole number"),
+        ("upvotes:>abc", "upvotes:>abc: not a whole number; upvotes takes a whole number"),
         ("upvotes:abc", "upvotes takes a whole number"),
         ("attention upvotes:[ten TO 100]", "upvotes takes a whole number"),
-        ("authors:abc", "authors:abc: not a valid value; authors takes a whole number"),
+        ("authors:abc", "authors:abc: not a whole number; authors takes a whole number"),
         ("authors:>", "authors:>: nothing to compare with"),
-        ("digest:>notadate", "digest:>notadate: not a valid value; digest takes a date YYYY-MM-DD"),
+        ("digest:>notadate", "digest:>notadate: not a date; digest takes a date YYYY-MM-DD"),
         ("digest:2026-13-40", "digest takes a date"),
         ("digest:[2026-11-01 TO soon]", "digest takes a date"),
         ("published:notadate", "published takes a date or a year"),

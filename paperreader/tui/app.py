@@ -38,7 +38,7 @@ from ..config import KEEP_DAYS, Config
 from ..autoexport import AutoExporter
 from ..exports import FORMAT_NAMES, Selection, SelectionError, export_selection
 from ..inbox import InboxWatcher
-from ..index import QUERY_HELP, SearchCancelled, SearchOutcome
+from ..index import QUERY_HELP, SearchCancelled, SearchOutcome, brief_error
 from ..library import FileReport, Library, LibraryError
 from ..models import DigestDay, Paper, SavedView
 from ..paths import describe_refusal
@@ -665,7 +665,10 @@ class PaperReaderApp(App[None]):
             if not self.query_one("#query", Input).has_focus:  # the user may have typed / already
                 papers.focus()
         if results.error:
-            self._show_message(f"{results.error} (showing the last results)")
+            # One line that is read whole at 80 columns: what is wrong; the forms are in ? help.
+            kept = " (? help) · last results kept"
+            width = max(24, (self.size.width or 80) - 2 - len(kept))
+            self._show_message(brief_error(results.error, width) + kept)
             return
         self.terms = results.terms
         self.total_matches = results.total
