@@ -1415,7 +1415,7 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_history(library: Library, args: argparse.Namespace) -> int:
-    from .journal import local_time
+    from .journal import Action, local_time, standing
 
     journal = library.store.journal
     if args.compact:
@@ -1440,22 +1440,33 @@ def cmd_history(library: Library, args: argparse.Namespace) -> int:
             print(printable(done.message()) + ".")
         return 0
     actions = journal.actions(limit=args.limit)
+    listed = {action.number: action for action in actions}  # the takers-back are newer: listed, or looked up
+
+    def find(number: int) -> Action | None:
+        return listed.get(number) or journal.action(number)
+
     if args.json:
-        _print_json([action.to_json() for action in actions])
+        shown = []
+        for action in actions:
+            entry = action.to_json()
+            entry["undone"] = action.kind != "undo" and standing(action, find)[0]  # redone: in effect again
+            shown.append(entry)
+        _print_json(shown)
         return 0
     if not actions:
         print("No changes yet.", file=sys.stderr)
         return 0
     width = max(len(action.device) for action in actions)
     for action in actions:
-        mark = ""
-        if action.reverted is not None:
-            mark = "  (redone)" if action.kind == "undo" else "  (undone)"
+        mark = standing(action, find)[1]
         papers = f"{action.papers:,} paper{'s' if action.papers != 1 else ''}" if action.papers else ""
         print(
             f"{action.number:>6}  {local_time(action.when)}  {printable(action.device):<{width}}  {papers:>14}  "
-            f"{printable(action.label)}{mark}"
+            f"{printable(action.label)}{f'  ({mark})' if mark else ''}"
         )
+    older = journal.count() - len(actions)
+    if older > 0:
+        print(f"… {older:,} older action{'s' if older != 1 else ''} (history --limit N)")
     if journal.first() > 1:
         print(f"(older actions were compacted, [journal] keep_days: {journal.reach()})")
     return 0

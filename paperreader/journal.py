@@ -49,7 +49,7 @@ import re
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # the store imports this module
 __all__ = [
     "JOURNAL_SCHEMA", "READ", "BOOKMARKED", "NOTE", "TAG", "VIEW", "IMPORTED", "PAPER", "DIGEST", "SOURCE",
     "STATE_KINDS", "SENT_KINDS", "DEVICE_HOME", "device_home", "Change", "Action", "Compacted", "Journal", "describe_days", "record", "next_hlc", "observe_hlc", "new_device_name", "view_value", "describe_state",
-    "is_state_field",
+    "is_state_field", "standing",
 ]
 
 READ = "read"
@@ -499,6 +499,11 @@ class Journal:
         with self.store._lock:
             return int(_get(self._db, "journal.start") or 1)
 
+    def count(self) -> int:
+        """How many actions the history holds (those not compacted), for "… N older actions"."""
+        with self.store._lock:
+            return int(self._db.execute("SELECT count(*) FROM actions WHERE id >= ?", (self.first(),)).fetchone()[0])
+
     def reach(self) -> str:
         """ "the history goes back to #1234 (2025-11-30 10:12)": what compaction left, in words."""
         with self.store._lock:
@@ -820,6 +825,35 @@ def parse_moment(text: str) -> int | dt.datetime:
     except ValueError:
         raise JournalError(f"not a time (YYYY-MM-DD HH:MM) or an action number: {text!r}") from None
     return moment if moment.tzinfo else moment.astimezone()
+
+
+def standing(action: Action, find: Callable[[int], Action | None]) -> tuple[bool, str]:
+    """Whether ``action`` is taken back now, and the history's mark saying so ("undone by #18").
+
+    ``reverted`` names only the first undo (or, for an undo, the redo) that
+    took an action back, and that one may have been taken back in turn: a
+    change undone by #18 and redone by #21 is in effect again.  So the chain
+    of takers-back is followed (``find`` looks an action up by number): an
+    odd chain leaves the action taken back, an even one in effect again, and
+    the mark names the last step (short: the reader shows it at 80 columns).
+    """
+    chain: list[Action] = []
+    current = action
+    while current.reverted is not None and len(chain) < 10_000:
+        taker = find(current.reverted)
+        if taker is None:
+            break
+        chain.append(taker)
+        current = taker
+    if not chain:
+        return False, ""
+    taken_back = len(chain) % 2 == 1
+    last = chain[-1].number
+    if action.kind == "undo":
+        return taken_back, f"taken back by redo #{last}" if taken_back else f"redo #{chain[-2].number} undone by #{last}"
+    if taken_back:
+        return True, f"undone by #{last}" if len(chain) == 1 else f"undone again by #{last}"
+    return False, f"undone, then redone by #{last}"
 
 
 def local_time(stamp: str) -> str:

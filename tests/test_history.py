@@ -111,10 +111,11 @@ def test_history_cli(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     cli(capsys, data, "undo")
     status, out, _ = cli(capsys, data, "history", "--limit", "3")
     lines = out.splitlines()
-    assert status == 0 and len(lines) == 3
+    assert status == 0 and len(lines) == 4
     assert lines[0].split()[0] == "5" and lines[0].endswith("undo: tagged x, rl")
-    assert "tagged x, rl  (undone)" in lines[1] and device in lines[1] and "1 paper" in lines[1]
+    assert "tagged x, rl  (undone by #5)" in lines[1] and device in lines[1] and "1 paper" in lines[1]
     assert lines[2].endswith("marked read")
+    assert lines[3] == "… 2 older actions (history --limit N)"
     with Library(data) as library:  # a name with an escape sequence never reaches the terminal raw
         library.store.save_view(SavedView("red\x1b[31m\x1b]0;title\x07"))
     status, out, _ = cli(capsys, data, "history", "--limit", "1")
@@ -134,6 +135,67 @@ def test_history_cli(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     assert status == 2 and err == "paperreader: not a time (YYYY-MM-DD HH:MM) or an action number: 'last tuesday'\n"
     status, _, err = cli(capsys, data, "undo", "--to", "#42")
     assert status == 1 and "no action #42 in the history" in err
+
+
+def test_history_marks_say_what_is_in_effect_now(capsys: pytest.CaptureFixture[str], data: Path) -> None:
+    """An action undone then redone is in effect again; the undo is the one taken back, by the redo."""
+    first = json.loads(cli(capsys, data, "list", "--json")[1])[0]["id"]
+    cli(capsys, data, "mark", "read", first)  # 3
+    cli(capsys, data, "undo")  # 4
+    cli(capsys, data, "redo")  # 5
+    status, out, _ = cli(capsys, data, "history")
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == 5  # every action shown: no "older" line
+    assert lines[0].endswith("  marked read") and lines[0].split()[0] == "5"
+    assert lines[1].endswith("undo: marked read  (taken back by redo #5)")
+    assert lines[2].endswith("marked read  (undone, then redone by #5)")
+    shown = {entry["number"]: entry for entry in json.loads(cli(capsys, data, "history", "--json")[1])}
+    assert shown[3]["undone"] is False and shown[4]["undone"] is False
+    cli(capsys, data, "undo")  # 6: takes back the redo, so #3 is taken back again and the undo #4 holds again
+    lines = cli(capsys, data, "history", "--limit", "4")[1].splitlines()
+    assert lines[0].endswith("undo: marked read")
+    assert lines[1].endswith("marked read  (undone by #6)")
+    assert lines[2].endswith("undo: marked read  (redo #5 undone by #6)")
+    assert lines[3].endswith("marked read  (undone again by #6)")
+    assert json.loads(cli(capsys, data, "history", "--json")[1])[-3]["undone"] is True
+
+
+async def test_history_screen_fits_80_columns_marks_redone_and_counts_the_older(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import paperreader.tui.app as reader
+
+    monkeypatch.setattr(reader, "HISTORY_ROWS", 4)
+    with Library(data) as library:
+        first = library.store.ids()[0]
+        library.store.set_state([first], read=True)  # 3
+        library.store.journal.undo()  # 4
+        library.store.journal.redo()  # 5
+        library.store.set_state([first], bookmarked=True)  # 6
+    app = make_app(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        for _ in range(10):
+            if isinstance(app.screen, HistoryScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.pause()
+        help_text = app.screen.query_one("#history-help")
+        lines = [help_text.render_line(y).text.strip() for y in range(help_text.size.height)]
+        assert " ".join(lines) == (
+            "enter: go back to before the chosen action (it and every later one are taken back; u undoes "
+            "that). Actions made on another device name it."
+        )
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert len(shown) == 4
+        assert shown[2].endswith("undo: marked read  (taken back by redo #5)")
+        assert shown[3].endswith("marked read  (undone, then redone by #5)")
+        older = app.screen.query_one("#history-older")
+        assert str(older.render()) == "… 2 older actions (paperreader history --limit N)"
+        await pilot.press("escape")
 
 
 async def test_history_screen_goes_back_to_before_the_chosen_action(data: Path) -> None:

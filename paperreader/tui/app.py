@@ -1107,7 +1107,10 @@ class PaperReaderApp(App[None]):
         journal = self.library.store.journal
         reach = journal.reach() if journal.first() > 1 else None  # older actions were compacted
         chosen = await self.push_screen_wait(
-            HistoryScreen(journal.actions(limit=HISTORY_ROWS), self.library.store.device, reach=reach)
+            HistoryScreen(
+                actions := journal.actions(limit=HISTORY_ROWS), self.library.store.device, reach=reach,
+                older=journal.count() - len(actions),
+            )
         )
         action = journal.action(chosen) if chosen is not None else None
         if action is None:
