@@ -53,19 +53,38 @@ class Pick:
 
 @dataclass(frozen=True, slots=True)
 class CatchupDay:
-    """A day with unread papers: its top picks and the other unread papers (the rest)."""
+    """A day with unread papers: its top picks, the other unread papers (the rest), and those shown later.
+
+    ``papers`` and ``unread`` count the day as the digests screen and ``stats``
+    do (every paper that appeared that day), so the figures agree everywhere.
+    A paper also in a later digest is shown (picked or passed over) only under
+    that later day: ``later`` holds those of the day's unread papers, so the
+    screen can say "15 of them under a later day" instead of counting them as read.
+    """
 
     date: dt.date
     papers: int
     unread: int
     top: tuple[Pick, ...]
     rest: tuple[str, ...]
+    later: tuple[str, ...] = ()
+
+    @property
+    def here(self) -> int:
+        """The unread papers shown under this day: its picks and its rest."""
+        return len(self.top) + len(self.rest)
+
+    def later_text(self, unread: int | None = None) -> str:
+        """ "15 shown under a later day": why this day's picks and rest hold fewer than its unread figure."""
+        count = len(self.later) if unread is None else unread
+        return f"{count:,} shown under a later day"
 
     def to_json(self) -> dict[str, object]:
         return {
             "date": self.date.isoformat(),
             "papers": self.papers,
             "unread": self.unread,
+            "unread_under_later_days": len(self.later),
             "top": [pick.to_json() for pick in self.top],
             "rest": list(self.rest),
         }
@@ -84,7 +103,8 @@ class Catchup:
 
     @property
     def unread(self) -> int:
-        return sum(day.unread for day in self.days)
+        """Unread papers of the days shown, each counted once (under its newest day)."""
+        return sum(day.here for day in self.days)
 
 
 def _because_text(value: object) -> str | None:
@@ -130,11 +150,12 @@ def catch_up(library: Library, *, days: int | None = DEFAULT_DAYS, top: int = DE
     """The newest ``days`` days with unread papers (None: all), each with its ``top`` picks and the rest.
 
     A paper in several digests belongs to its newest one (as in the reader's
-    list), so it is picked or passed over once.
+    list), so it is picked or passed over once; an older day's figures still
+    count it, as the digests screen does, and its ``later`` names it.
     """
     store = library.store
     ids, runs = store.ids_by_day("unread")
-    totals = {day.date: day.papers for day in store.digest_days()}
+    totals = {day.date: (day.papers, day.unread) for day in store.digest_days()}
     chosen = runs if days is None else runs[:days]
     bounds = [start for start, _day in runs[1:]] + [len(ids)]
     per_day: list[tuple[dt.date, list[str]]] = []
@@ -155,7 +176,10 @@ def catch_up(library: Library, *, days: int | None = DEFAULT_DAYS, top: int = DE
             picks = tuple(Pick(papers[pid], percent.get(pid, 0.0), tops.get(pid)) for pid in ranked[:top])
         picked = {pick.paper.id for pick in picks}
         rest = tuple(pid for pid in day_ids if pid not in picked)
-        result.append(CatchupDay(day, totals.get(day, len(day_ids)), len(day_ids), picks, rest))
+        own = set(day_ids)
+        later = tuple(pid for pid in store.ids("unread", digest=day) if pid not in own)
+        papers_of_day, unread_of_day = totals.get(day, (len(day_ids), len(day_ids)))
+        result.append(CatchupDay(day, papers_of_day, unread_of_day, picks, rest, later))
     note = None if interest is not None else _model_status(library)
     return Catchup(tuple(result), "for you" if interest is not None else "upvotes", len(ids) - shown, note)
 

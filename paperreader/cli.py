@@ -1242,7 +1242,8 @@ def cmd_catchup(library: Library, args: argparse.Namespace) -> int:
     width = _width()
     for day in found.days:
         print()
-        print(f"{day.date:%a %b %d, %Y} · {day.unread:,} unread of {day.papers:,}")
+        later = f" · {day.later_text()}" if day.later else ""
+        print(f"{day.date:%a %b %d, %Y} · {day.unread:,} unread of {day.papers:,}{later}")
         for pick in day.top:
             votes = f"▲{pick.paper.upvotes}" if pick.paper.upvotes is not None else ""
             head = f"  {pick.paper.id}  {votes:>5}  "

@@ -189,3 +189,51 @@ def test_with_the_real_model_the_picks_follow_what_was_kept(library: Library, tm
         assert all(pick.why and pick.why.startswith("for you") for pick in day.top)
     assert any(liked in {topic_of[pid] for pid in library.store.ids("all", digest=d.date)} for d in found.days)
     assert set(TOPICS[liked]) & {w for d in found.days for p in d.top for w in (p.why or "").replace(",", " ").replace("(", " ").replace(")", " ").split()}
+
+
+@pytest.fixture
+def repeats_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Nov 19 with ten papers; Nov 20 with eight, three of them Nov 19's again (as real pages repeat papers)."""
+    from tests.digests import P, page, write
+
+    def paper(name: str, votes: int) -> P:
+        return P(f"Paper {name} on learning", f"About {name} and its results.", ("  • 2 authors", f"Nov 1, 2026 {votes}"))
+
+    older = [paper(f"old{n}", 10 + n) for n in range(10)]
+    newer = older[:3] + [paper(f"new{n}", 30 + n) for n in range(5)]
+    data = tmp_path / "data"
+    first = write(tmp_path / "d" / "nov19.txt", page("Nov 19", older))
+    second = write(tmp_path / "d" / "nov20.txt", page("Nov 20", newer))
+    assert main(["--data-dir", str(data), "import", "-q", "--date", "2026-11-19", str(first)]) == 0
+    assert main(["--data-dir", str(data), "import", "-q", "--date", "2026-11-20", str(second)]) == 0
+    capsys.readouterr()
+    return data
+
+
+def test_a_day_counts_as_the_digests_screen_counts_it_and_says_what_is_shown_under_a_later_day(
+    repeats_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nov 19's three papers also in Nov 20 are shown under Nov 20, yet Nov 19 still counts 10 unread, not "7 unread of 10"."""
+    with Library(repeats_dir) as library:
+        store = library.store
+        days = {day.date: day for day in store.digest_days()}
+        found = catch_up(library, days=None, top=2)
+        newest, older = found.days
+        assert (newest.papers, newest.unread, newest.later) == (8, 8, ())
+        assert (older.papers, older.unread) == (days[older.date].papers, days[older.date].unread) == (10, 10)
+        assert len(older.later) == 3 and set(older.later) <= {pick.paper.id for pick in newest.top} | set(newest.rest)
+        assert older.here == 7 and len(older.top) + len(older.rest) == 7  # the rest is what the day shows
+        assert found.unread == 15  # each paper once
+        store.set_state([older.later[0]], read=True)
+    status, out, _ = run(capsys, repeats_dir, "catchup", "--top", "2")
+    assert status == 0
+    assert "Thu Nov 19, 2026 · 9 unread of 10 · 2 shown under a later day" in out
+    assert "Fri Nov 20, 2026 · 7 unread of 8\n" in out
+    assert out.count("+ 5 more unread") == 2  # Nov 20: 7 - 2 picks; Nov 19: 7 - 2 picks
+    status, out, _ = run(capsys, repeats_dir, "catchup", "--json")
+    by_day = {day["date"]: day for day in json.loads(out)}
+    assert by_day["2026-11-19"]["unread"] == 9 and by_day["2026-11-19"]["unread_under_later_days"] == 2
+    assert by_day["2026-11-20"]["unread_under_later_days"] == 0
+    status, out, _ = run(capsys, repeats_dir, "stats", "--json")
+    stats_days = {row["date"]: row for row in json.loads(out)["days"]}
+    assert stats_days["2026-11-19"]["unread"] == 9  # the same figure as stats and the digests screen
