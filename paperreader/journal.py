@@ -53,6 +53,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .text import printable
+
 if TYPE_CHECKING:  # the store imports this module
     from .store import Store
 
@@ -734,7 +736,12 @@ class Journal:
             wall_ms=wall_ms(self.store),
         )
         self._db.execute("UPDATE actions SET reverted = ? WHERE id = ?", (number, target.number))
-        return Reverted(kind, target, self.action(number or 0), writes, len(papers_kept), len(views_kept))
+        papers = {paper for paper, *_ in changes if paper}
+        title = None
+        if len(papers) == 1:
+            row = self._db.execute("SELECT title FROM papers WHERE id = ?", (next(iter(papers)),)).fetchone()
+            title = row[0] if row else None
+        return Reverted(kind, target, self.action(number or 0), writes, len(papers_kept), len(views_kept), title=title)
 
 
 class JournalError(ValueError):
@@ -877,6 +884,8 @@ class Reverted:
     views_kept: int
     #: ``undo --to``: its own line.
     summary: str | None = None
+    #: The title of the one paper the action touched (None: several, or none), to name it in the line.
+    title: str | None = None
 
     @property
     def reindex(self) -> bool:
@@ -890,6 +899,9 @@ class Reverted:
         if self.target is None:
             return f"Nothing to {self.kind}."
         what = self.target.label.removeprefix("undo: ") if self.kind == "redo" else self.target.label
+        if self.title:  # "bookmarked" alone does not say which paper; the title is untrusted text
+            title = " ".join(printable(self.title).split())
+            what += f' "{title[:47].rstrip() + "…" if len(title) > 48 else title}"'
         done = "Undone" if self.kind == "undo" else "Redone"
         kept = []
         if self.papers_kept:

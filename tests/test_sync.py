@@ -302,7 +302,7 @@ def test_cli_three_data_dirs_through_one_folder(capsys: pytest.CaptureFixture[st
         papers = papers_json(capsys, data)
         assert papers[first]["read"] and papers[first]["tags"] == ["rl"] and papers[second]["bookmarked"]
     # An undo that was synced already is a new action, which syncs like any other.
-    assert cli(capsys, desktop, "undo")[1] == "Undone: untagged agents\n"
+    assert cli(capsys, desktop, "undo")[1] == f'Undone: untagged agents "{papers[first]["title"]}"\n'
     cli(capsys, desktop, "sync")
     cli(capsys, laptop, "sync")
     assert papers_json(capsys, laptop)[first]["tags"] == ["agents", "rl"]

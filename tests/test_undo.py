@@ -54,19 +54,20 @@ def test_undo_and_redo_every_kind_of_change(data: Path) -> None:
         assert journal.undo().message() == "Undone: deleted the view 'RL'"
         assert [v.name for v in store.views()] == ["RL"]
         assert journal.undo().message() == "Undone: saved the view 'RL'" and store.views() == []
-        assert journal.undo().message() == "Undone: wrote a note" and store.get(b).note == ""
-        assert journal.undo().message() == "Undone: tagged rl" and store.get(a).tags == ()
-        assert journal.undo().message() == "Undone: bookmarked" and not store.get(a).bookmarked
+        title_a, title_b = store.get(a).title, store.get(b).title  # an action on one paper names it
+        assert journal.undo().message() == f'Undone: wrote a note "{title_b}"' and store.get(b).note == ""
+        assert journal.undo().message() == f'Undone: tagged rl "{title_a}"' and store.get(a).tags == ()
+        assert journal.undo().message() == f'Undone: bookmarked "{title_a}"' and not store.get(a).bookmarked
         assert journal.undo().message() == "Undone: marked 2 papers read" and store.count("read") == 0
         assert journal.undo().message() == "Nothing to undo."  # imports are not undone (forget is)
         assert store.count() == len({*map(paper_id, [p.title for p in MONDAY + TUESDAY])})
         # Redo, newest undo first, until a new action is made.
         assert journal.redo().message() == "Redone: marked 2 papers read" and store.count("read") == 2
-        assert journal.redo().message() == "Redone: bookmarked" and store.get(a).bookmarked
+        assert journal.redo().message() == f'Redone: bookmarked "{title_a}"' and store.get(a).bookmarked
         store.set_state([b], bookmarked=True)
         assert journal.redo().message() == "Nothing to redo."
-        assert journal.undo().message() == "Undone: bookmarked" and not store.get(b).bookmarked
-        assert journal.undo().message() == "Undone: bookmarked" and not store.get(a).bookmarked  # the redo, undone
+        assert journal.undo().message() == f'Undone: bookmarked "{title_b}"' and not store.get(b).bookmarked
+        assert journal.undo().message() == f'Undone: bookmarked "{title_a}"' and not store.get(a).bookmarked  # the redo
         assert [action.kind for action in journal.actions(limit=3)] == ["undo", "undo", "change"]
 
 
@@ -94,7 +95,9 @@ def test_undo_is_field_exact(data: Path) -> None:
         store.set_note(ids[0], "mine")
         store._db.execute("UPDATE papers SET note = 'theirs' WHERE id = ?", (ids[0],))
         outcome = store.journal.undo()
-        assert outcome.message() == "Nothing undone: wrote a note (1 paper changed since, left as it is)"
+        assert outcome.message() == (
+            f'Nothing undone: wrote a note "{store.get(ids[0]).title}" (1 paper changed since, left as it is)'
+        )
         assert store.get(ids[0]).note == "theirs"
         assert store.journal.undoable() is None  # still taken off the list: u goes on to older actions
         store._db.execute("UPDATE papers SET bookmarked = 0")
@@ -117,7 +120,7 @@ def test_undo_message_counts_papers_left_as_they_are(data: Path) -> None:
         store._db.execute("UPDATE papers SET read = 0 WHERE id = ?", (ids[0],))
         store._db.execute("UPDATE papers SET read = 1 WHERE id = ?", (ids[0],))
         store._db.execute("UPDATE papers SET note = 'x'")  # not a field the action set
-        assert store.journal.undo().message() == "Undone: marked read"
+        assert store.journal.undo().message() == f'Undone: marked read "{store.get(ids[0]).title}"'
 
 
 def test_undo_survives_a_restart(data: Path) -> None:
@@ -125,22 +128,24 @@ def test_undo_survives_a_restart(data: Path) -> None:
         first = library.store.ids()[0]
         library.store.set_state([first], bookmarked=True)
     with Library(data) as library:
-        assert library.store.journal.undo().message() == "Undone: bookmarked"
+        title = library.store.get(first).title
+        assert library.store.journal.undo().message() == f'Undone: bookmarked "{title}"'
         assert not library.store.get(first).bookmarked
     with Library(data) as library:
-        assert library.store.journal.redo().message() == "Redone: bookmarked"
+        assert library.store.journal.redo().message() == f'Redone: bookmarked "{title}"'
         assert library.store.get(first).bookmarked
 
 
 def test_cli_undo_and_redo(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     with Library(data) as library:
         first = library.store.ids()[0]
+        title = library.store.get(first).title
     assert cli(capsys, data, "mark", "read", first)[0] == 0
     assert cli(capsys, data, "tag", "add", "rl,agents", first)[0] == 0
-    assert cli(capsys, data, "undo") == (0, "Undone: tagged rl, agents\n", "")
-    assert cli(capsys, data, "undo") == (0, "Undone: marked read\n", "")
+    assert cli(capsys, data, "undo") == (0, f'Undone: tagged rl, agents "{title}"\n', "")
+    assert cli(capsys, data, "undo") == (0, f'Undone: marked read "{title}"\n', "")
     assert cli(capsys, data, "undo") == (1, "", "paperreader: nothing to undo\n")
-    assert cli(capsys, data, "redo") == (0, "Redone: marked read\n", "")
+    assert cli(capsys, data, "redo") == (0, f'Redone: marked read "{title}"\n', "")
     with Library(data) as library:
         assert library.store.get(first).read and library.store.get(first).tags == ()
     assert cli(capsys, data, "mark", "bookmark", first)[0] == 0
@@ -152,6 +157,8 @@ def test_cli_undo_and_redo(capsys: pytest.CaptureFixture[str], data: Path) -> No
 async def test_reader_undoes_a_cli_change_and_the_cli_the_reader_s(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     """The trial of the issue: read in the reader, bookmarked from the CLI, u in the reader."""
     app = make_app(data)
+    notes: list[str] = []
+    app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         current = app.query_one("#papers").current_id
@@ -160,6 +167,7 @@ async def test_reader_undoes_a_cli_change_and_the_cli_the_reader_s(capsys: pytes
         assert main(["--data-dir", str(data), "mark", "bookmark", current]) == 0  # the CLI bookmarks it
         await pilot.press("u")  # the newest action of this device: the CLI's bookmark
         await settle(pilot)
+        assert notes[-1] == f'Undone: bookmarked "{app.rows[current].title}"'  # which paper, not only what
         with Library(data) as library:
             paper = library.store.get(current)
             assert paper.read and not paper.bookmarked  # the read mark stays
@@ -170,11 +178,27 @@ async def test_reader_undoes_a_cli_change_and_the_cli_the_reader_s(capsys: pytes
         await pilot.press("b")  # the reader takes the bookmark off again
         await settle(pilot)
     capsys.readouterr()
-    assert cli(capsys, data, "undo") == (0, "Undone: removed bookmark\n", "")  # the reader's b
-    assert cli(capsys, data, "undo") == (0, "Undone: bookmarked\n", "")  # the reader's redo of the CLI's mark
+    title = app.rows[current].title
+    assert cli(capsys, data, "undo") == (0, f'Undone: removed bookmark "{title}"\n', "")  # the reader's b
+    assert cli(capsys, data, "undo") == (0, f'Undone: bookmarked "{title}"\n', "")  # the reader's redo of the CLI's mark
     with Library(data) as library:
         assert library.store.get(current).read and not library.store.get(current).bookmarked
-    assert cli(capsys, data, "undo") == (0, "Undone: marked read\n", "")  # the reader's r
+    assert cli(capsys, data, "undo") == (0, f'Undone: marked read "{title}"\n', "")  # the reader's r
+
+
+def test_undo_names_the_one_paper_shortened_and_printable(capsys: pytest.CaptureFixture[str], data: Path) -> None:
+    """A title is untrusted: no escape reaches the terminal, and a long one is shortened."""
+    with Library(data) as library:
+        first, second = library.store.ids()[:2]
+        title = "Red\x1b[31m Tokens\x1b]0;owned\x07 " + "and more words " * 6
+        library.store._db.execute("UPDATE papers SET title = ? WHERE id = ?", (title, first))
+    cli(capsys, data, "mark", "bookmark", first)
+    status, out, _ = cli(capsys, data, "undo")
+    assert status == 0 and "\x1b" not in out and "\x07" not in out
+    assert out.startswith('Undone: bookmarked "Red?[31m Tokens?]0;owned? and more words') and out.endswith('…"\n')
+    assert len(out.split('"')[1]) == 48
+    cli(capsys, data, "mark", "bookmark", first, second)  # two papers: counted, not named
+    assert cli(capsys, data, "undo")[1] == "Undone: bookmarked 2 papers\n"
 
 
 async def test_reader_says_what_undo_left_alone(data: Path) -> None:
@@ -191,7 +215,8 @@ async def test_reader_says_what_undo_left_alone(data: Path) -> None:
             other._db.execute("UPDATE papers SET note = 'theirs' WHERE id = ?", (current,))
         await pilot.press("u")
         await settle(pilot)
-        assert notes[-1] == "Nothing undone: marked read (1 paper changed since, left as it is)"
+        title = app.rows[current].title
+        assert notes[-1] == f'Nothing undone: marked read "{title}" (1 paper changed since, left as it is)'
         await pilot.press("N")  # write a note, which another device changes too
         for _ in range(4):  # let the dialog open (settle would wait for the worker awaiting it)
             await pilot.pause(0.05)
@@ -202,7 +227,7 @@ async def test_reader_says_what_undo_left_alone(data: Path) -> None:
             other._db.execute("UPDATE papers SET note = 'theirs again' WHERE id = ?", (current,))
         await pilot.press("u")
         await settle(pilot)
-        assert notes[-1] == "Nothing undone: edited the note (1 paper changed since, left as it is)"
+        assert notes[-1] == f'Nothing undone: edited the note "{title}" (1 paper changed since, left as it is)'
         await pilot.press("u", "u")
         await settle(pilot)
         assert notes[-1] == "Nothing to undo."
