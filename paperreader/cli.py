@@ -1100,8 +1100,14 @@ def cmd_config(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     written = _auto_export_records(args, config.exports)
+    remembered = _remembered_sync_folder(args)
     if args.json:
         data = config.to_json()
+        in_effect = config.sync_folder or (Path(remembered) if remembered else None)
+        data["sync"]["in_effect"] = str(in_effect) if in_effect else None  # type: ignore[index]
+        data["sync"]["from"] = (  # type: ignore[index]
+            "config" if config.sync_folder is not None else "sync --folder" if remembered else None
+        )
         from .exports import export_target
 
         for item, export in zip(data["exports"], config.exports):  # type: ignore[call-overload]
@@ -1111,9 +1117,18 @@ def cmd_config(args: argparse.Namespace) -> int:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        for line in config.describe(written):
+        for line in config.describe(written, remembered):
             print(line)
     return 0
+
+
+def _remembered_sync_folder(args: argparse.Namespace) -> str | None:
+    """The folder ``sync --folder`` remembered in the library's settings (None: none, or no library)."""
+    try:
+        with Library(resolve_data_dir(args.data_dir), create=False) as library:
+            return library.store.setting("sync.folder")
+    except (LibraryError, StoreError, sqlite3.Error):
+        return None
 
 
 def _auto_export_records(args: argparse.Namespace, exports: Sequence[AutoExport]) -> dict[str, tuple[str, int, str]]:

@@ -133,8 +133,16 @@ class Config:
             "warnings": list(self.warnings),
         }
 
-    def describe(self, written: dict[str, tuple[str, int, str]] | None = None) -> list[str]:
-        """What ``paperreader config`` prints: where the file is and what is set."""
+    def describe(
+        self, written: dict[str, tuple[str, int, str]] | None = None, remembered_sync: str | None = None
+    ) -> list[str]:
+        """What ``paperreader config`` prints: where the file is and what is set.
+
+        ``remembered_sync``: the folder ``sync --folder`` remembered in the
+        library's settings; the sync folder in effect is the config file's,
+        else that one, and the line says which (it said "not set" while sync
+        went on using the remembered one).
+        """
         where = printable(str(self.path))
         lines = [f"config file     {where}" + ("" if self.exists else "  (does not exist; defaults in use)")]
         if self.inbox is None:
@@ -154,11 +162,15 @@ class Config:
             record = (written or {}).get(export_target(export.path))
             when = f"last written {record[2][:16].replace('T', ' ')} UTC ({record[1]} papers)" if record else "not written yet"
             lines.append(f"export          {printable(str(export.path))}  {export.format}  {printable(export.select)!r}  {when}")
-        if self.sync_folder is None:
-            lines.append("sync.folder     (not set)")
+        folder = self.sync_folder or (Path(remembered_sync) if remembered_sync else None)
+        if folder is None:
+            lines.append("sync.folder     (not set: sync --folder DIR, remembered, or [sync] folder in the config file)")
         else:
-            state = "" if self.sync_folder.is_dir() else "  (no such folder yet)"
-            lines.append(f"sync.folder     {printable(str(self.sync_folder))}{state}")
+            state = "" if folder.is_dir() else ", no such folder yet"
+            source = "from the config file" if self.sync_folder is not None else "remembered by sync --folder"
+            lines.append(f"sync.folder     {printable(str(folder))}  ({source}{state})")
+            if self.sync_folder is not None and remembered_sync and Path(remembered_sync) != self.sync_folder:
+                lines.append(f"                (sync --folder remembered {printable(remembered_sync)}: the config file's wins)")
         lines.append(f"journal.keep_days {self.keep_days}" + ("  (actions are never compacted)" if not self.keep_days else ""))
         lines += [f"warning: {printable(w)}" for w in self.warnings]
         return lines

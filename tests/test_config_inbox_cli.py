@@ -210,3 +210,26 @@ def test_stats_table_and_json(data: str, capsys: pytest.CaptureFixture[str]) -> 
     assert "Papers per day" in out and "\x1b" not in out  # no colour codes in a pipe
     status, out, _ = run(capsys, "--data-dir", data, "stats", "--no-topics", "--days", "1")
     assert "Topics" not in out and "2025-03-10" not in out.split("Digest")[1]
+
+
+def test_config_shows_the_sync_folder_in_effect_and_where_it_comes_from(
+    capsys: pytest.CaptureFixture[str], data: str, tmp_path: Path
+) -> None:
+    """`sync --folder DIR` is remembered in the library: `config` shows it, not "(not set)"."""
+    empty = write(tmp_path / "empty.toml", "")
+    status, out, _ = run(capsys, "--data-dir", data, "--config", str(empty), "config")
+    assert status == 0 and "sync.folder     (not set: sync --folder DIR" in out
+    folder = tmp_path / "sync"
+    folder.mkdir()
+    assert run(capsys, "--data-dir", data, "--config", str(empty), "sync", "--folder", str(folder))[0] == 0
+    status, out, _ = run(capsys, "--data-dir", data, "--config", str(empty), "config")
+    assert f"sync.folder     {folder}  (remembered by sync --folder)\n" in out
+    shown = json.loads(run(capsys, "--data-dir", data, "--config", str(empty), "config", "--json")[1])["sync"]
+    assert shown["folder"] is None and shown["in_effect"] == str(folder) and shown["from"] == "sync --folder"
+    other = tmp_path / "elsewhere"
+    configured = write(tmp_path / "sync.toml", f'[sync]\nfolder = "{other}"\n')
+    status, out, _ = run(capsys, "--data-dir", data, "--config", str(configured), "config")
+    assert f"sync.folder     {other}  (from the config file, no such folder yet)\n" in out
+    assert f"(sync --folder remembered {folder}: the config file's wins)" in out
+    shown = json.loads(run(capsys, "--data-dir", data, "--config", str(configured), "config", "--json")[1])["sync"]
+    assert shown["in_effect"] == str(other) and shown["from"] == "config"
