@@ -79,6 +79,17 @@ def _stamp(value: Any) -> str | None:
     return value if value < tomorrow else None
 
 
+def _changed(item: dict[str, Any], mark: str) -> str | None:
+    """When ``mark`` (read, bookmarked) last changed: ``MARK_changed_at``, or ``MARK_at`` of older backups.
+
+    ``read_at`` is null while a paper is unread, so the change to unread is
+    dated by ``read_changed_at``; the newer of the two well-formed stamps wins
+    (a backup edited by hand may have set either).
+    """
+    stamps = [stamp for stamp in (_stamp(item.get(f"{mark}_changed_at")), _stamp(item.get(f"{mark}_at"))) if stamp]
+    return max(stamps) if stamps else None
+
+
 def backup_json(papers: Iterable[Paper], views: Iterable[SavedView], *, created_at: str) -> Iterator[str]:
     """The backup document, in pieces (a library of 100,000 papers is not built in memory at once)."""
     yield f'{{\n  "format": "{FORMAT_NAME}",\n  "version": 1,\n  "created_at": {json.dumps(created_at)},\n'
@@ -163,9 +174,9 @@ def parse_backup(data: bytes) -> Backup:
             StateSnapshot(
                 pid,
                 item.get("read") is True,
-                _stamp(item.get("read_at")),
+                _changed(item, "read"),
                 item.get("bookmarked") is True,
-                _stamp(item.get("bookmarked_at")),
+                _changed(item, "bookmarked"),
                 tuple(sorted({t for t in map(normalize_tag, _strings(item.get("tags"))) if t})),
                 _stamp(item.get("tags_at")),
                 _note(item.get("note")),

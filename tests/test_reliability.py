@@ -76,6 +76,33 @@ def test_restore_merges_newer_change_wins(capsys, tmp_path: Path) -> None:
     assert state == {a: (False, False), b: (False, True), c: (True, False)}
 
 
+def test_json_dates_a_mark_only_while_it_holds_and_a_restore_still_merges_unread(capsys, tmp_path: Path) -> None:
+    """read_at is when it was read: null once marked unread; the change's stamp is read_changed_at."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    write(tmp_path / "d" / "a.txt", page("Mar 10", MONDAY))
+    run(capsys, here, "import", str(tmp_path / "d"))
+    first = papers_json(capsys, here)[0]["id"]
+    run(capsys, here, "mark", "read", first)
+    run(capsys, here, "mark", "bookmark", first)
+    paper = {p["id"]: p for p in papers_json(capsys, here)}[first]
+    assert paper["read"] and paper["read_at"] and paper["read_at"] == paper["read_changed_at"]
+    assert paper["bookmarked"] and paper["bookmarked_at"] and paper["bookmarked_at"] == paper["bookmarked_changed_at"]
+    run(capsys, here, "export", "--format", "json", "--all", "-o", str(tmp_path / "read.json"))
+    time.sleep(0.01)
+    run(capsys, here, "mark", "unread", first)
+    run(capsys, here, "mark", "unbookmark", first)
+    paper = {p["id"]: p for p in papers_json(capsys, here)}[first]
+    assert not paper["read"] and paper["read_at"] is None and paper["read_changed_at"]
+    assert not paper["bookmarked"] and paper["bookmarked_at"] is None and paper["bookmarked_changed_at"]
+    run(capsys, here, "export", "--format", "json", "--all", "-o", str(tmp_path / "unread.json"))
+    # Another machine restores the older backup, then the newer: the marks taken off win, by their stamps.
+    assert run(capsys, there, "import", str(tmp_path / "read.json"))[0] == 0
+    assert {p["id"]: p for p in papers_json(capsys, there)}[first]["read"] is True
+    assert run(capsys, there, "import", str(tmp_path / "unread.json"))[0] == 0
+    restored = {p["id"]: p for p in papers_json(capsys, there)}[first]
+    assert (restored["read"], restored["bookmarked"]) == (False, False)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
