@@ -225,7 +225,12 @@ class AutoExporter:
                     record = store.auto_export_record(target)
                     current = _file_hash(item.path)
                     if current is not None and not force and (record is None or current != record[0]):
-                        raise _Edited("was not written by paperreader" if record is None else "was edited since paperreader last wrote it")
+                        # The record is this library's: another library sharing the config file may have written it.
+                        raise _Edited(
+                            "was not written by this library (written by hand, or by another library)"
+                            if record is None
+                            else "was changed since this library last wrote it (by hand, or by another library)"
+                        )
                     if record is not None and record[0] == digest and current == digest:
                         self._members[target] = ids
                         return AutoExportOutcome(item, "unchanged", len(papers))

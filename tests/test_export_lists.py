@@ -298,7 +298,10 @@ def test_a_file_edited_by_hand_is_not_overwritten_without_force(
     ids = ids_of(lib_dir)
     status, _, err = run(capsys, lib_dir, "tag", "add", "rl", ids[GRAPH])
     assert status == 0  # the tag is added: the export is a warning
-    assert f"{bib}: was edited since paperreader last wrote it; not overwritten (paperreader export --auto --force replaces it)" in err
+    assert (
+        f"{bib}: was changed since this library last wrote it (by hand, or by another library); not overwritten "
+        "(paperreader export --auto --force replaces it)"
+    ) in err
     assert bib.read_text().endswith("% my own line\n")
     status, _, err = run(capsys, lib_dir, "export", "--auto")
     assert status == 1 and "not overwritten" in err and bib.read_text().endswith("% my own line\n")
@@ -309,8 +312,18 @@ def test_a_file_edited_by_hand_is_not_overwritten_without_force(
     mine.write_text("TY  - JOUR\nER  - \n")
     configure(tmp_path, monkeypatch, f'path = "{mine}"')
     status, _, err = run(capsys, lib_dir, "export", "--auto")
-    assert status == 1 and f"{mine}: was not written by paperreader; not overwritten" in err
+    assert status == 1 and f"{mine}: was not written by this library (written by hand, or by another library); not overwritten" in err
     assert mine.read_text() == "TY  - JOUR\nER  - \n"
+    # A second library using the same config file: the file is paperreader's, but not this library's.
+    shared = tmp_path / "shared.bib"
+    configure(tmp_path, monkeypatch, f'path = "{shared}"')
+    assert run(capsys, lib_dir, "export", "--auto")[0] == 0
+    other = tmp_path / "other-library"
+    assert run(capsys, other, "import", str(tmp_path / "d"))[0] == 0  # its own auto-export is refused: a notice
+    written = shared.read_text()
+    status, _, err = run(capsys, other, "export", "--auto")
+    assert status == 1 and f"{shared}: was not written by this library (written by hand, or by another library)" in err
+    assert "not written by paperreader" not in err and shared.read_text() == written
 
 
 def test_unwritable_auto_exports_are_notices(
