@@ -134,6 +134,22 @@ async def test_the_link_picker_opens_a_link_in_the_browser(data: Path, monkeypat
         assert not isinstance(app.screen, (LinkPickerScreen, LinkScreen))
 
 
+async def test_the_link_picker_of_a_paper_without_links_offers_the_searches(data: Path) -> None:
+    app = make_app(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        with Library(data) as library:  # the first paper's abstract has no links
+            assert not library.store.get(app.query_one(PaperList).current_id).links
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
+        heading = str(app.screen.query_one(".question", Static).render())
+        assert heading == "No links in the abstract; enter opens a search, escape closes"
+        options = app.screen.query_one(OptionList)
+        assert options.option_count == 2  # the arXiv and Hugging Face searches by title
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LinkPickerScreen))
+
+
 async def test_the_link_picker_without_a_browser_shows_the_link_to_copy(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -146,10 +146,13 @@ class LinkPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="link-picker"):
             found = sum(1 for label, _ in self.choices if label == "link in the abstract")
-            yield Static(
-                Text(f"{found} link{'s' if found != 1 else ''} in the abstract; enter opens one, escape closes"),
-                classes="question",
+            # Without links only the title searches are offered: "0 links…; enter opens one" read as an error.
+            heading = (
+                f"{found} link{'s' if found != 1 else ''} in the abstract; enter opens one, escape closes"
+                if found
+                else "No links in the abstract; enter opens a search, escape closes"
             )
+            yield Static(Text(heading), classes="question")
             yield OptionList(
                 *(
                     Option(Text.assemble((label, "dim"), "\n", (url, "underline"), overflow="fold"), id=str(number))
