@@ -432,10 +432,21 @@ def _emphasis(text: str, spans: Sequence[tuple[int, int]], color: bool) -> str:
     return "".join(out)
 
 
-def _line(paper: Paper, width: int) -> str:
+def _figures(paper: Paper, sort: str) -> str:
+    """The figures a sort orders by, so the order can be told: ``momentum``'s rise and upvotes, ``upvotes``'."""
+    upvotes = f"{paper.upvotes:>5,}↑" if paper.upvotes is not None else "     ·"
+    if sort == "momentum":
+        rise = f"+{paper.rise:,}" if paper.rise else "·"
+        return f"{rise:>6} {upvotes} "
+    if sort == "upvotes":
+        return f"{upvotes} "
+    return ""
+
+
+def _line(paper: Paper, width: int, sort: str = "") -> str:
     marks = ("*" if paper.bookmarked else " ") + (" " if paper.read else "•")
     day = paper.last_digest.isoformat() if paper.digests else "          "
-    head = f"{paper.id}  {day}  {marks} "
+    head = f"{paper.id}  {day}  {marks} {_figures(paper, sort)}"
     title = paper.title
     room = max(width - len(head), 20)
     if len(title) > room:
@@ -626,7 +637,7 @@ def cmd_search(library: Library, args: argparse.Namespace) -> int:
         color = _color(sys.stdout)
         width = _width()
         for paper in papers:
-            print(_line(paper, width))
+            print(_line(paper, width, args.sort))
             for snippet in highlight_text(paper.abstract, outcome.terms.get("abstract", frozenset()), top=1):
                 print("    …" + _emphasis(snippet.text, snippet.spans, color) + "…")
     if not outcome.hits:
@@ -748,7 +759,7 @@ def cmd_list(library: Library, args: argparse.Namespace) -> int:
     else:
         width = _width()
         for paper in papers:
-            print(_line(paper, width))
+            print(_line(paper, width, args.sort))
     return 0
 
 

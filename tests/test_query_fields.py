@@ -119,6 +119,27 @@ def test_cli_search_with_the_new_fields(lib: Library, capsys: pytest.CaptureFixt
     assert status == 0 and json.loads(out)[0]["title"] == "DeepMind Plays Go Again"
 
 
+def test_plain_momentum_and_upvotes_lists_show_what_they_sort_by(lib: Library, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the rise and the upvotes on each line, the momentum order cannot be told from any other."""
+    expected = lib.store.papers(order="momentum")[:3]
+    status = main(["--data-dir", str(lib.data_dir), "list", "--sort", "momentum", "--limit", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0 and len(lines) == 3
+    for line, paper in zip(lines, expected):
+        assert line.startswith(paper.id) and line.endswith(paper.title)
+        assert not paper.read and not paper.bookmarked  # the marks are "  •": the figures are words 4 and 5
+        rise, upvotes = line.split()[3:5]
+        assert rise == (f"+{paper.rise}" if paper.rise else "·") and upvotes == f"{paper.upvotes}↑"
+    assert lines[0].split()[3:5] == ["+40", "90↑"]  # DeepMind's paper: from 50 to 90
+    status = main(["--data-dir", str(lib.data_dir), "search", "model", "--sort", "momentum", "--limit", "1"])
+    assert status == 0 and capsys.readouterr().out.split()[3:5] == ["+40", "90↑"]
+    status = main(["--data-dir", str(lib.data_dir), "list", "--sort", "upvotes", "--limit", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[3] for line in lines] == [f"{p.upvotes}↑" for p in lib.store.papers(order="upvotes")[:2]]
+    status = main(["--data-dir", str(lib.data_dir), "list", "--limit", "1"])
+    assert "↑" not in capsys.readouterr().out  # the default order (digest) shows no figures
+
+
 #: The new fields, alone and with words: the array engine must answer as Whoosh does
 #: (and answer at all, rather than leave them to Whoosh: True), whatever the order.
 ENGINE_QUERIES = [
