@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from benchmarks.clusters import write_days
 from paperreader.library import Library
@@ -120,10 +122,7 @@ async def test_a_cluster_is_marked_read_and_undone_and_enter_shows_it_in_the_lis
         await settle(pilot)
         assert not isinstance(app.screen, CatchupScreen)
         assert set(app.query_one(PaperList).ids) == set(cluster.ids)
-        await keys("escape")  # clears the query: the cluster's day
-        await settle(pilot)
-        assert len(app.query_one(PaperList).ids) == 60
-        await keys("escape")  # and every day again
+        await keys("escape")  # back to the list as it was: every day
         await settle(pilot)
         assert len(app.query_one(PaperList).ids) == 120
 
@@ -203,14 +202,16 @@ async def test_the_digests_screen_shows_the_days_clusters_and_acts_on_them(data_
         cluster = screen.current_cluster
         assert cluster is not None and not cluster.other
         shown = str(options.get_option_at_index(0).prompt)
-        assert shown.startswith(f"◆ {cluster.label[:10]}") and shown.endswith(f" {cluster.size}") and len(shown) <= 27
+        # The same words as on the Catch up screen, cut to the pane (the words give way, never the counts).
+        assert shown.startswith(f"◆ {cluster.label[:10]}") and shown.endswith(f" ({cluster.size}, {cluster.size} unread)")
+        assert len(shown) <= options.scrollable_content_region.width
         await pilot.press("r")
         await pilot.pause()
         assert all(p.read for p in store.get_many(list(cluster.ids)).values())
         assert store.journal.actions(limit=1)[0].label == f"marked {cluster.size} papers read (cluster {cluster.label})"
         table = screen.query_one(DataTable)
         assert str(table.get_row_at(0)[2]).strip() == str(60 - cluster.size)  # the day's row follows
-        assert str(options.get_option_at_index(0).prompt).endswith(f" 0/{cluster.size}")
+        assert str(options.get_option_at_index(0).prompt).endswith(f" ({cluster.size}, all read)")
         await pilot.press("u")
         await pilot.pause()
         assert not any(p.read for p in store.get_many(list(cluster.ids)).values())
@@ -242,23 +243,44 @@ async def test_the_cursor_stays_on_its_row_when_clusters_land_above_it(data_dir:
         assert screen.current is not None and screen.current.ids == before.ids and screen.current.kind == "paper"
 
 
-async def test_a_long_title_takes_one_line_at_80_columns(data_dir: Path, tmp_path: Path) -> None:
+WHY = "for you: like 3 papers you kept (diffusion, video, editing)"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_the_why_of_a_pick_reads_whole_under_a_long_title(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """At 80 columns the why was cut to "for you: like 3 paper…" (at 120 to "(s…"): it gets a line of its own."""
+    import paperreader.catchup as core
     from textual.widgets import OptionList
 
     from tests.digests import P, page, write
 
     long_title = "A Very Long Title " + " ".join(f"word{n}" for n in range(60))
-    papers = [P(long_title if n == 0 else f"Paper {n} on things", f"About things number {n}.", ("  • 2 authors", f"Nov 1, 2026 {50 - n}")) for n in range(8)]
+    papers = [P(long_title if n == 0 else f"P{n}", f"About things number {n}.", ("  • 2 authors", f"Nov 1, 2026 {50 - n}")) for n in range(8)]
     with Library(data_dir) as library:
         library.import_paths([write(tmp_path / "h.txt", page("Nov 20", papers))], date=LAST)
+
+    def trained(library: Library, ids: list[str]) -> tuple[dict[str, float], dict[str, str | None]]:
+        """A model's answer: the long title first, every pick with the model's why."""
+        titles = library.store.get_many(ids)
+        return {pid: 1.0 if titles[pid].title.startswith("A Very") else 0.5 for pid in ids}, {pid: WHY for pid in ids}
+
+    monkeypatch.setattr(core, "_interest", trained)
     app = make_app(data_dir)
-    async with app.run_test(size=(80, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen = await open_catch_up(pilot, Keys(pilot))
         options = screen.query_one(OptionList)
+        width = options.scrollable_content_region.width
         first = options.get_option_at_index(1).prompt
-        assert str(first).lstrip(" ★●").split("▲50 ")[1].startswith("A Very Long Title word0")
-        assert "top 13% of Nov 20"[:4] in str(first)  # the why is still there, cut if need be
-        assert options.get_option_at_index(1).prompt.cell_len <= options.scrollable_content_region.width
+        assert isinstance(first, Text)
+        title_line, why_line = first.split("\n")
+        assert title_line.plain.lstrip(" ★●").split("▲50 ")[1].startswith("A Very Long Title word0")
+        assert why_line.plain.strip() == WHY  # whole, under the title
+        assert title_line.cell_len <= width and why_line.cell_len <= width  # no line wrapped by the list
+        short = options.get_option_at_index(2).prompt  # "P1" and its why fit on one line: one line
+        assert isinstance(short, Text) and "\n" not in short.plain and short.plain.endswith(WHY)
+        assert "the top of each ranked for you" in str(screen.query_one("#catchup-title", Label).render())
 
 
 async def test_leaving_and_quitting_while_the_clusters_are_computed_is_quiet(
@@ -293,3 +315,184 @@ async def test_leaving_and_quitting_while_the_clusters_are_computed_is_quiet(
         await pilot.pause(0.1)
         await pilot.press("q")
     assert app.return_code in (0, None)
+
+
+def build_repeats(data_dir: Path, tmp_path: Path) -> None:
+    """Nov 19 with 12 papers, Nov 20 with 10 of which 4 were Nov 19's too (real pages repeat papers)."""
+    from tests.digests import P, page, write
+
+    def paper(name: str, votes: int) -> P:
+        return P(f"Paper {name} on learning", f"About {name} and its results.", ("  • 2 authors", f"Nov 1, 2026 {votes}"))
+
+    older = [paper(f"old{n}", 10 + n) for n in range(12)]
+    newer = older[:4] + [paper(f"new{n}", 30 + n) for n in range(6)]
+    with Library(data_dir) as library:
+        library.import_paths([write(tmp_path / "d" / "a.txt", page("Nov 19", older))], date=LAST - dt.timedelta(days=1))
+        library.import_paths([write(tmp_path / "d" / "b.txt", page("Nov 20", newer))], date=LAST)
+
+
+async def test_a_days_heading_counts_it_as_the_digests_screen_and_names_those_under_a_later_day(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """Nothing read: Nov 19 said "8 unread of 12" (its 4 repeats shown under Nov 20), which reads as 4 read."""
+    from textual.widgets import OptionList
+
+    build_repeats(data_dir, tmp_path)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_catch_up(pilot, Keys(pilot))
+        options = screen.query_one(OptionList)
+        headings = [str(options.get_option_at_index(n).prompt) for n, row in enumerate(screen._rows) if row.kind == "day"]
+        assert headings == [
+            "── Fri Nov 20, 2026 · 10 unread of 10 ──",
+            "── Thu Nov 19, 2026 · 12 unread of 12 · 4 shown under a later day ──",
+        ]
+        days = {day.date: day for day in app.library.store.digest_days()}
+        assert days[LAST - dt.timedelta(days=1)].unread == 12  # what the digests screen says
+        rest = [str(options.get_option_at_index(n).prompt) for n, row in enumerate(screen._rows) if row.kind == "rest"]
+        assert rest[1].startswith("  + 3 more unread")  # 8 shown under Nov 19: 5 picks and the rest, 3
+        while screen.current is not None and screen.current.day.date == LAST:
+            await pilot.press("j")
+        await pilot.press("x")  # the rest of Nov 19 is the 3 shown as its rest, nothing else
+        await pilot.pause()
+        assert app.library.store.count("unread") == 18 - 3  # 12 + 6 papers
+        assert app.library.store.journal.actions(limit=1)[0].label == "marked 3 papers read (the rest of Nov 19)"
+
+
+async def test_opening_a_cluster_keeps_the_users_list_and_escape_brings_it_back_exactly(data_dir: Path, tmp_path: Path) -> None:
+    """Enter on a cluster put id:(… OR …) in the filter bar and switched unread to all; escape did not come back."""
+    from textual.widgets import Input, Static
+
+    build(data_dir, tmp_path, 2, 60)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        store = app.library.store
+        await pilot.press("2")  # unread papers
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        await pilot.press("j", "j", "j")
+        cursor_before = papers.current_id
+        keys = Keys(pilot)
+        screen = await open_catch_up(pilot, keys)
+        while screen.current is not None and screen.current.kind != "cluster":
+            await keys("j")
+        cluster = screen.current.cluster  # type: ignore[union-attr]
+        assert cluster is not None
+        store.set_state([cluster.ids[0]], read=True)  # one of its papers read meanwhile (by a command)
+        app.reload()  # as the reader does when it notices
+        await keys("enter")
+        await settle(pilot)
+        assert app.view == "unread" and app.query_one("#query", Input).value == ""
+        assert set(papers.ids) == set(cluster.ids[1:])  # its unread papers: the state the user had holds
+        status = str(app.query_one("#list-status", Static).render())
+        info = str(app.query_one("#filter-info", Static).render())
+        label = f"cluster: {cluster.label} ({cluster.size})"
+        assert status.startswith(f"{cluster.size - 1} of {label}") and f"{label} (esc)" in info
+        assert "id:" not in status + info
+        await keys("escape")
+        await settle(pilot)
+        assert app.view == "unread" and app.chosen is None and app.query_one("#query", Input).value == ""
+        assert len(papers.ids) == 119 and papers.current_id == cursor_before
+
+
+async def test_a_cluster_opened_from_the_digests_screen_goes_back_to_the_search_it_replaced(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from textual.widgets import Input, OptionList
+
+    from paperreader.tui.digests import DigestsScreen
+
+    build(data_dir, tmp_path, 2, 60)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"learning", "enter")
+        await settle(pilot)
+        papers = app.query_one(PaperList)
+        searched = list(papers.ids)
+        assert searched and app.sort == "relevance"
+        await pilot.press("j")
+        cursor_before = papers.current_id
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, DigestsScreen), "the digests screen")
+        screen = app.screen
+        assert isinstance(screen, DigestsScreen)
+        options = screen.query_one("#clusters", OptionList)
+        await until(pilot, lambda: LAST in screen._clusters and options.option_count > 1, "the day's clusters")
+        await pilot.press("tab", "tab")
+        cluster = screen.current_cluster
+        assert cluster is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert set(papers.ids) == set(cluster.ids) and app.query_one("#query", Input).value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.query_one("#query", Input).value == "learning" and app.sort == "relevance"
+        assert list(papers.ids) == searched and papers.current_id == cursor_before
+
+
+async def test_the_tag_dialog_of_a_cluster_says_it_adds_and_an_empty_line_changes_nothing(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """It said "an empty line removes all", and enter on an empty line did nothing, silently."""
+    from paperreader.tui.annotate import TagScreen
+
+    build(data_dir, tmp_path, 1, 45)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        keys = Keys(pilot)
+        screen = await open_catch_up(pilot, keys)
+        store = app.library.store
+        while screen.current is not None and screen.current.kind != "cluster":
+            await keys("j")
+        cluster = screen.current.cluster  # type: ignore[union-attr]
+        assert cluster is not None
+        store.set_tags([cluster.ids[0]], add=["kept"])
+        actions = len(store.journal.actions(limit=100))
+        await keys("t")
+        await until(pilot, lambda: isinstance(app.screen, TagScreen), "the tags dialog")
+        said = " ".join(str(label.render()) for label in app.screen.query(Label))
+        assert "removes all" not in said and "adds them to every paper" in said and "Tags to add to" in said
+        await keys("enter")  # an empty line
+        await until(pilot, lambda: app.screen is screen, "the tags dialog to close")
+        await pilot.pause()
+        assert store.get(cluster.ids[0]).tags == ("kept",)  # type: ignore[union-attr]
+        assert len(store.journal.actions(limit=100)) == actions
+        assert any("No tags given: nothing changed." in str(n.message) for n in app._notifications)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_the_digests_screen_reads_whole_and_shows_undo(data_dir: Path, tmp_path: Path, size: tuple[int, int]) -> None:
+    """At 80x24 the Triaged percent was pushed out (a stray scrollbar in its place), the hint was cut, u was not shown."""
+    from textual.widgets import DataTable
+    from textual.widgets._footer import FooterKey
+
+    from paperreader.tui.digests import DigestsScreen
+
+    build(data_dir, tmp_path, 12, 20)
+    with Library(data_dir) as library:
+        library.store.set_state(library.store.ids("all", digest=LAST)[:5], read=True)
+    app = make_app(data_dir)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, DigestsScreen), "the digests screen")
+        screen = app.screen
+        await until(pilot, lambda: LAST in screen._clusters, "the day's clusters")  # type: ignore[attr-defined]
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # every column shows
+        assert not table.show_horizontal_scrollbar
+        first_row = "".join(table.render_line(1).text)
+        assert first_row.rstrip().endswith("25%")  # the Triaged percent of Nov 20
+        hint = screen.query_one("#digests-help", Label)
+        shown = " ".join(line.text.strip() for line in hint.render_lines(hint.region.reset_offset))
+        assert shown.endswith("tag a cluster") and "a topic's that day" in shown  # wrapped, not cut
+        assert any(key.key == "u" and key.description == "Undo" for key in screen.query(FooterKey))
+        await pilot.press("tab", "tab")  # the clusters pane: its keys join the footer, which still shows them all
+        await pilot.pause()
+        shown = {key.description: key.region for key in screen.query(FooterKey)}
+        assert {"Read", "Bookmark", "Tag", "Undo"} <= set(shown)
+        palette = shown["palette"]  # the command palette's key, at the right end
+        assert all(shown[name].right <= palette.x for name in ("Read", "Bookmark", "Tag", "Undo")), shown

@@ -52,20 +52,26 @@ class TagScreen(ModalScreen[list[str] | None]):
     """Edit a paper's tags: one line, tags separated by spaces or commas.
 
     Tab or → accepts the completion, enter saves (an empty line removes every
-    tag), escape cancels.
+    tag), escape cancels.  With ``adding`` (many papers at once, a cluster) the
+    tags given are added to each paper's own, and the dialog says so: an empty
+    line there changes nothing.
     """
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", tooltip="tags dialog (t): cancel", id="tags.cancel")]
 
-    def __init__(self, title: str, tags: Sequence[str], known: Sequence[tuple[str, int]]) -> None:
+    def __init__(
+        self, title: str, tags: Sequence[str], known: Sequence[tuple[str, int]], *, adding: bool = False
+    ) -> None:
         super().__init__()
         self._title = title
+        self._adding = adding
         self._tags = list(tags)
         self._known = list(known)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="tag-dialog"):
-            yield Label(Text.assemble(("Tags of ", "bold"), self._title[:200]), classes="question")
+            heading = "Tags to add to " if self._adding else "Tags of "
+            yield Label(Text.assemble((heading, "bold"), self._title[:200]), classes="question")
             value = " ".join(self._tags) + (" " if self._tags else "")
             yield Input(
                 value,
@@ -77,7 +83,12 @@ class TagScreen(ModalScreen[list[str] | None]):
                 shown = ", ".join(f"{tag} ({count})" for tag, count in self._known[:12])
                 more = f" and {len(self._known) - 12} more" if len(self._known) > 12 else ""
                 yield Label(Text(f"In use: {shown}{more}", style="dim"), id="known-tags")
-            yield Label(Text("enter saves · escape cancels · an empty line removes all", style="dim"))
+            hint = (
+                "enter adds them to every paper (their other tags stay) · escape cancels"
+                if self._adding
+                else "enter saves · escape cancels · an empty line removes all"
+            )
+            yield Label(Text(hint, style="dim"))
 
     def on_mount(self) -> None:
         tags_input = self.query_one("#tags", Input)

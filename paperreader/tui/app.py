@@ -47,7 +47,7 @@ from ..store import Counts, Observation, RowCache, StoreError, View
 from ..sync import SyncError, SyncReport, changed_signature, sync
 from ..text import printable
 from .annotate import NoteScreen, TagScreen
-from .catchup import CatchupChoice, CatchupScreen
+from .catchup import Before, CatchupChoice, CatchupScreen, ChosenPapers
 from .digests import DigestChoice, DigestsScreen
 from .footer import ReaderFooter
 from .history import HistoryScreen
@@ -258,6 +258,11 @@ class PaperReaderApp(App[None]):
         self.counts = Counts(0, 0, 0)
         self.limit = PAGE
         self.similar_to: Paper | None = None
+        #: A cluster (or a day's top, its rest) opened from Catch up or the digests screen: the list shows
+        #: just those papers, named in the status; escape brings back the list it replaced.
+        self.chosen: ChosenPapers | None = None
+        #: The paper the cursor goes back to when the next results land (escape out of chosen papers).
+        self._cursor_back: str | None = None
         self.terms: dict[str, frozenset[str]] = {}
         #: The list's "for you" scores and why (sorted by interest), or the model's status while it has too few kept papers.
         self.interest_scores: interest.Scores | None = None
@@ -517,7 +522,7 @@ class PaperReaderApp(App[None]):
         # The search in flight is stale now: let it stop instead of holding the index.
         self._cancel.set()
         self._cancel = threading.Event()
-        key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
+        key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to, self.chosen)
         cached = self._cache.get(key)
         if cached is not None:
             cached.token = self._token
@@ -526,7 +531,8 @@ class PaperReaderApp(App[None]):
         # A new search shows its first screen first; more rows of the same one come whole.
         first = FIRST_SCREEN if self.limit <= PAGE else None
         self.compute_results(
-            self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to, first, self._cancel
+            self._token, self.query, self.view, self.digest, self.sort, self.limit, self.similar_to, first, self._cancel,
+            chosen=self.chosen.ids if self.chosen is not None else None,
         )
 
     @work(thread=True, exclusive=True, group="results", exit_on_error=False)
@@ -541,6 +547,7 @@ class PaperReaderApp(App[None]):
         similar: Paper | None,
         first: int | None = None,
         cancel: threading.Event | None = None,
+        chosen: tuple[str, ...] | None = None,
     ) -> None:
         """The list for a filter, off the UI thread.
 
@@ -548,9 +555,13 @@ class PaperReaderApp(App[None]):
         (``quick``: a few milliseconds at any size) and then the full page
         with the exact count; the first screen's rows are the top of the full
         list, so the cursor stays on its paper when the page replaces it.
-        ``cancel`` set by a newer keystroke abandons either search.
+        ``cancel`` set by a newer keystroke abandons either search.  ``chosen``:
+        just these papers (a cluster), in the view's state and the sort's order.
         """
         store = self.library.store
+        if chosen is not None and similar is None:
+            self._post_to_reader(self.ResultsReady(self._chosen_results(token, chosen, view, sort)))
+            return
         if sort == "interest" and similar is None:
             found = self._interest_results(token, query, view, digest, limit, cancel)
             if found is not None:
@@ -590,6 +601,16 @@ class PaperReaderApp(App[None]):
         if sort == "published" and similar is None:
             results.dates = "published"
         self._post_to_reader(self.ResultsReady(results))
+
+    def _chosen_results(self, token: int, chosen: tuple[str, ...], view: View, sort: str) -> Results:
+        """A chosen set of papers (a cluster) as the list shows it: those in the view, in the sort's order."""
+        order = sort if sort in ("published", "upvotes", "title", "momentum") else "digest"
+        keep = set(chosen)
+        ids = [pid for pid in self.library.store.ids(view, order=order) if pid in keep]
+        results = Results(token, ids, len(ids))
+        if order == "published":
+            results.dates = "published"
+        return results
 
     def _interest_results(
         self, token: int, query: str, view: View, digest: dt.date | None, limit: int, cancel: threading.Event | None
@@ -653,7 +674,7 @@ class PaperReaderApp(App[None]):
             results.drawn.set()
             return  # a newer query is on its way
         if not results.error and not results.provisional:
-            key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to)
+            key = (self.query.strip(), self.view, self.digest, self.sort, self.limit, self.similar_to, self.chosen)
             self._cache[key] = results
         try:
             papers = self.query_one(PaperList)
@@ -676,7 +697,9 @@ class PaperReaderApp(App[None]):
         self.provisional = results.provisional
         self.interest_scores, self.interest_status = results.scores, results.interest_status
         self.call_after_refresh(results.drawn.set)
-        papers.set_rows(results.ids, self.rows, keep=papers.current_id, groups=results.groups, dates=results.dates)
+        keep = self._cursor_back or papers.current_id  # escape out of chosen papers: back to the paper it was on
+        self._cursor_back = None
+        papers.set_rows(results.ids, self.rows, keep=keep, groups=results.groups, dates=results.dates)
         if self._seek_unread:
             self._seek_unread = False
             first = self._find_unread(0, +1)
@@ -701,6 +724,8 @@ class PaperReaderApp(App[None]):
         counts = self.counts
         if self.similar_to is not None:
             what = f"{shown:,} similar papers"
+        elif self.chosen is not None:
+            what = f"{shown:,} of {self.chosen.describe()}"
         elif self.query.strip() and self.provisional:
             # Never passed off as the answer: the ranking of the rest and the count are coming.
             what = f"best {shown:,} of {'' if self.exact_total else 'about '}{self.total_matches:,} matches · searching…"
@@ -721,6 +746,8 @@ class PaperReaderApp(App[None]):
             parts.append(f"digest {self.digest.isoformat()}")
         if self.similar_to is not None:
             parts.append("similar (esc)")
+        elif self.chosen is not None:
+            parts.append(f"{self.chosen.describe()} (esc)")
         self.query_one("#filter-info", Static).update(Text(" · ".join(parts)))
 
     # -- the current paper -------------------------------------------------------------
@@ -784,6 +811,8 @@ class PaperReaderApp(App[None]):
 
     def watch_query(self, old: str, new: str) -> None:
         self.limit = PAGE
+        if new.strip():
+            self.chosen = None  # a search is of the library, not of the cluster shown
         if new.strip() and not old.strip() and self.sort == "digest":
             self.sort = "relevance"  # searching ranks by relevance unless asked otherwise
         elif not new.strip() and self.sort == "relevance":
@@ -795,6 +824,7 @@ class PaperReaderApp(App[None]):
         self.refresh_results()
 
     def watch_digest(self) -> None:
+        self.chosen = None  # d: a digest instead of the cluster shown
         self.refresh_results()
 
     def watch_sort(self) -> None:
@@ -823,6 +853,8 @@ class PaperReaderApp(App[None]):
         elif self.similar_to is not None:
             self.similar_to = None
             self.refresh_results()
+        elif self.chosen is not None:
+            self._leave_chosen()
         elif query_input.has_focus or self.query:
             query_input.value = ""
             self._apply_query("")
@@ -833,6 +865,7 @@ class PaperReaderApp(App[None]):
     def apply_filter(self, query: str, state: View, digest: dt.date | None) -> None:
         """Show a whole filter at once (a saved view, a day, a topic): one search, not three."""
         self.similar_to = None
+        self.chosen = None
         self.limit = PAGE
         if self._debounce_timer is not None:
             self._debounce_timer.stop()
@@ -847,6 +880,38 @@ class PaperReaderApp(App[None]):
         self.refresh_results()
         self._update_info()
         self.query_one(PaperList).focus()
+
+    def show_chosen(self, ids: Iterable[str], label: str) -> None:
+        """The list shows just these papers (a cluster...) under ``label``; escape brings back this list.
+
+        The query and the day are set aside (kept in ``before``, put back by
+        escape) and the state filter stays the user's: the set is not a query
+        on ids, so no ``id:(… OR …)`` lands in the filter bar; the status names it.
+        """
+        papers = self.query_one(PaperList)
+        before = self.chosen.before if self.chosen is not None else Before(
+            self.query, self.view, self.digest, papers.current_id
+        )
+        self.chosen = ChosenPapers(tuple(ids), label, before)
+        self.similar_to = None
+        self.limit = PAGE
+        if self._debounce_timer is not None:
+            self._debounce_timer.stop()
+        self.query_one("#query", Input).value = ""  # its Changed event finds the query already applied
+        self.set_reactive(PaperReaderApp.query, "")
+        self.set_reactive(PaperReaderApp.digest, None)
+        if self.sort == "relevance":
+            self.set_reactive(PaperReaderApp.sort, "digest")
+        self.refresh_results()
+        self._update_info()
+        papers.focus()
+
+    def _leave_chosen(self) -> None:
+        """Escape out of chosen papers: the query, state, day and cursor they replaced, exactly."""
+        assert self.chosen is not None
+        before = self.chosen.before
+        self._cursor_back = before.cursor
+        self.apply_filter(before.query, before.view, before.digest)  # apply_filter drops the chosen set
 
     def action_view(self, view: View) -> None:
         self.view = view
@@ -1391,7 +1456,7 @@ class PaperReaderApp(App[None]):
         """enter on the Catch up screen: the reader's list shows those papers (a query on their ids; escape clears it)."""
         if choice is None or not choice.ids:
             return
-        self.apply_filter(f"id:({' OR '.join(choice.ids)})", "all", choice.date)
+        self.show_chosen(choice.ids, choice.what)
         self.notify(
             f"Showing {printable(choice.what)} ({len(choice.ids):,} papers; escape: back)", markup=False, timeout=3
         )

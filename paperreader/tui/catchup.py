@@ -38,11 +38,11 @@ from ..catchup import Catchup, CatchupDay
 from ..clusters import Cluster, day_clusters
 from ..journal import JournalError
 from ..library import Library
-from ..store import StoreError
+from ..store import StoreError, View
 from ..text import parse_tags, printable
 from .annotate import TagScreen
 
-__all__ = ["CatchupScreen", "CatchupChoice", "cluster_row"]
+__all__ = ["CatchupScreen", "CatchupChoice", "ChosenPapers", "Before", "cluster_row"]
 
 RowKind = Literal["day", "paper", "rest", "cluster"]
 
@@ -54,6 +54,34 @@ class CatchupChoice:
     date: dt.date
     ids: tuple[str, ...]
     what: str
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """The reader's list as it was before a chosen set of papers replaced it: what escape brings back."""
+
+    query: str
+    view: View
+    digest: dt.date | None
+    cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenPapers:
+    """The reader's list showing a chosen set of papers (a cluster, a day's top, its rest) under a name.
+
+    Not a query on their ids: the filter bar stays the user's, the status names
+    the set ("cluster: diffusion · video · editing (9)"), the state filter in
+    force still applies, and ``before`` is the list escape returns to.
+    """
+
+    ids: tuple[str, ...]
+    label: str
+    before: Before
+
+    def describe(self) -> str:
+        """ "cluster: diffusion · video · editing (9)": the set's name and size, made printable."""
+        return f"{printable(self.label)} ({len(self.ids):,})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +97,19 @@ def _same_row(a: _Row, b: _Row) -> bool:
     return a.kind == b.kind and a.day.date == b.day.date and a.ids == b.ids
 
 
+def chosen_label(cluster: Cluster) -> str:
+    """How the reader's status names a cluster opened in the list: "cluster: diffusion · video · editing"."""
+    return f"cluster: {cluster.label}"
+
+
 def cluster_row(cluster: Cluster, unread: int, *, width: int | None = None, indent: str = "  ") -> Text:
     """ "◆ diffusion · video · editing (9, 7 unread)": a cluster as a row (its words made printable).
 
     ``width`` fits it on one line of a narrow pane (an option list wraps long
-    prompts): the counts shrink to "7/9" (unread of all) and the words are cut, never the counts.
+    prompts): the words are cut, never the counts, which read the same on the
+    Catch up and digests screens.
     """
-    if width is not None:  # "7/9": unread of the cluster's papers
-        counts = f" {unread:,}/{cluster.size:,}" if unread != cluster.size else f" {cluster.size:,}"
-    else:
-        counts = f" ({cluster.size:,}, " + (f"{unread:,} unread)" if unread else "all read)")
+    counts = f" ({cluster.size:,}, " + (f"{unread:,} unread)" if unread else "all read)")
     label = Text(indent + ("◆ " if not cluster.other else "◇ "), style="dim" if cluster.other else "")
     label.append(printable(cluster.label), style="dim italic" if cluster.other else "bold")
     if width is not None and label.cell_len + len(counts) > width:
@@ -94,7 +125,7 @@ class CatchupScreen(Screen[CatchupChoice | None]):
 
     DEFAULT_CSS = """
     CatchupScreen #catchup-body { height: 1fr; padding: 0 1; }
-    CatchupScreen #catchup-title { height: auto; padding: 0 0 1 0; }
+    CatchupScreen #catchup-title { height: auto; width: 100%; padding: 0 0 1 0; }
     CatchupScreen #catchup-list { height: 1fr; border: none; }
     CatchupScreen #catchup-help { height: auto; width: 100%; color: $text-muted; }
     """
@@ -174,7 +205,7 @@ class CatchupScreen(Screen[CatchupChoice | None]):
     def _all_ids(self) -> list[str]:
         ids: list[str] = []
         for day in self._found.days:
-            ids += [pick.paper.id for pick in day.top] + list(day.rest)
+            ids += [pick.paper.id for pick in day.top] + list(day.rest) + list(day.later)
             for cluster in self._clusters.get(day.date, []):
                 ids += cluster.ids
         return list(dict.fromkeys(ids))
@@ -198,10 +229,14 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         prompts: list[Option] = []
         for day in self._found.days:
             picks = tuple(pick.paper.id for pick in day.top)
-            unread = self._unread(picks) + self._unread(day.rest)
+            later = self._unread(day.later)  # counted as the digests screen counts the day, shown under a later one
+            unread = self._unread(picks) + self._unread(day.rest) + later
             heading = Text(no_wrap=True, overflow="ellipsis")
             heading.append(f"── {day.date:%a %b} {day.date.day}, {day.date.year} ", style="bold")
-            heading.append(f"· {unread:,} unread of {day.papers:,} ──", style="dim")
+            heading.append(f"· {unread:,} unread of {day.papers:,}", style="dim")
+            if later:
+                heading.append(f" · {day.later_text(later)}", style="dim")
+            heading.append(" ──", style="dim")
             rows.append(_Row("day", day, picks))
             prompts.append(Option(heading, disabled=True))
             for pick in day.top:
@@ -238,13 +273,21 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         votes = f"▲{pick.paper.upvotes}" if pick.paper.upvotes is not None else ""
         row.append(f" {votes:>5} ", style="dim")
         row.append(printable(pick.paper.title), style="" if read else "bold")
-        why = Text(f"  {printable(pick.why)}", style="dim italic") if pick.why else Text()
+        if not pick.why:
+            return row
+        why = Text(f"  {printable(pick.why)}", style="dim italic")
         width = self._row_width()
-        if row.cell_len + why.cell_len > width:  # one line per paper: the title gives way, then the why
-            why.truncate(max(0, min(why.cell_len, width // 3)), overflow="ellipsis")
-            row.truncate(max(12, width - why.cell_len), overflow="ellipsis")
-        row.append_text(why)
-        return row
+        if row.cell_len + why.cell_len <= width:  # title and why fit on one line
+            row.append_text(why)
+            return row
+        # Else the why gets a line of its own under the title (a why cut to "(s…" says nothing):
+        # each line is cut to the row's width, never wrapped by the option list.
+        indent = 2 + 1 + 1 + 7  # under the title: "  ", the star, the dot, " ▲1234 "
+        row.truncate(max(12, width), overflow="ellipsis")
+        second = Text(" " * indent, no_wrap=True, overflow="ellipsis")
+        second.append(printable(pick.why), style="dim italic")
+        second.truncate(max(12, width), overflow="ellipsis")
+        return Text("\n", no_wrap=True).join([row, second])
 
     def _row_width(self) -> int:
         """Columns a row has (an option list wraps a longer prompt onto a second line)."""
@@ -362,7 +405,7 @@ class CatchupScreen(Screen[CatchupChoice | None]):
             paper = store.get(row.ids[0])
             if paper is None:
                 return
-            tags = await self.app.push_screen_wait(TagScreen(printable(paper.title), paper.tags, store.all_tags()))
+            tags = await self.app.push_screen_wait(TagScreen(printable(paper.title), paper.tags, store.all_tags(), adding=True))
             if tags is None:
                 return
             try:
@@ -374,8 +417,11 @@ class CatchupScreen(Screen[CatchupChoice | None]):
             return
         assert row.cluster is not None
         title = f"the {row.cluster.size:,} papers of {row.cluster.label}"
-        tags = await self.app.push_screen_wait(TagScreen(printable(title), (), store.all_tags()))
+        tags = await self.app.push_screen_wait(TagScreen(printable(title), (), store.all_tags(), adding=True))
+        if tags is None:
+            return
         if not tags:
+            self.notify("No tags given: nothing changed.", markup=False, timeout=3)
             return
         try:
             count = core.tag(store, row.ids, parse_tags(" ".join(tags)), self._what(row))
@@ -401,8 +447,10 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         if row.kind == "paper":
             ids = tuple(pick.paper.id for pick in row.day.top)
             what = f"the top of {row.day.date:%b} {row.day.date.day}"
+        elif row.cluster is not None:
+            ids, what = row.ids, chosen_label(row.cluster)
         else:
-            ids, what = row.ids, self._what(row)
+            ids, what = row.ids, core.rest_what(row.day.date)
         self.dismiss(CatchupChoice(row.day.date, ids, what))
 
     def action_cursor_down(self) -> None:

@@ -33,14 +33,12 @@ from ..overview import SPARK_WEEKS, papers_per_day, progress_bar
 from ..store import StoreError
 from ..text import parse_tags, printable
 from .annotate import TagScreen
-from .catchup import cluster_row
+from .catchup import chosen_label, cluster_row
 
 __all__ = ["DigestChoice", "DigestsScreen"]
 
 #: Topics shown per digest.
 TOPICS = 8
-#: A cluster's row in the topics pane (34 columns, less its border and padding): cut to one line.
-CLUSTER_WIDTH = 27
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +63,15 @@ class DigestsScreen(Screen[DigestChoice | None]):
         Binding("tab", "switch_pane", "Days / topics", tooltip="between the days, the topics and the clusters", id="digests.switch"),
         Binding("j", "cursor_down", "Down", show=False, tooltip="next day or topic (as ↓)", id="digests.down"),
         Binding("k", "cursor_up", "Up", show=False, tooltip="previous day or topic (as ↑)", id="digests.up"),
-        Binding("r", "cluster_read", "Cluster read", tooltip="on a cluster: mark all its papers read", id="digests.cluster_read"),
-        Binding("b", "cluster_bookmark", "Bookmark cluster", tooltip="on a cluster: bookmark all its papers", id="digests.cluster_bookmark"),
-        Binding("t", "cluster_tag", "Tag cluster", tooltip="on a cluster: tag all its papers", id="digests.cluster_tag"),
-        Binding("u", "undo", "Undo", show=False, tooltip="undo the newest change", id="digests.undo"),
+        Binding("r", "cluster_read", "Read", tooltip="on a cluster: mark all its papers read", id="digests.cluster_read"),
+        Binding("b", "cluster_bookmark", "Bookmark", tooltip="on a cluster: bookmark all its papers", id="digests.cluster_bookmark"),
+        Binding("t", "cluster_tag", "Tag", tooltip="on a cluster: tag all its papers", id="digests.cluster_tag"),
+        Binding("u", "undo", "Undo", tooltip="undo the newest change", id="digests.undo"),
     ]
 
     DEFAULT_CSS = """
     DigestsScreen #clusters { height: 1fr; border: none; }
+    DigestsScreen #digests-help { width: 100%; height: auto; }
     """
 
     class TopicsReady(Message):
@@ -104,6 +103,8 @@ class DigestsScreen(Screen[DigestChoice | None]):
         self._on_change = on_change
         self._clusters: dict[dt.date, list[Cluster]] = {}
         self._unread_ids: set[str] = set()
+        #: The triage bar's width, the topics pane's and the narrow dates the table was made with (they follow the screen's width).
+        self._laid_out: tuple[int, int, bool] = (12, 0, False)
 
     def compose(self) -> ComposeResult:
         per_day = papers_per_day(self._days, weeks=SPARK_WEEKS)
@@ -131,15 +132,51 @@ class DigestsScreen(Screen[DigestChoice | None]):
                     yield OptionList(id="clusters")
                 yield Label(
                     Text(
-                        "enter on a day: its papers\nenter on a topic: its papers that day"
-                        + ("\non a cluster: enter its papers\nr read · b bookmark · t tag" if self._library else ""),
+                        "enter: its papers (a day's, a topic's that day"
+                        + (", a cluster's) · r b t: read, bookmark, tag a cluster" if self._library else ")"),
                         style="dim",
-                    )
+                    ),
+                    id="digests-help",
                 )
         yield Footer()
 
     def on_mount(self) -> None:
+        self._fill_table()
+        self.query_one(DataTable).focus()
+
+    def _width(self) -> int:
+        return self.size.width or self.app.size.width
+
+    def _narrow(self) -> bool:
+        """Below 100 columns the days drop their weekday and the topics pane takes a larger share."""
+        return self._width() < 100
+
+    def _pane_width(self) -> int:
+        """The topics pane's columns: room for a cluster's words and its counts, "(21, 3 unread)"."""
+        width = self._width()
+        return max(30, width * 9 // 20 if self._narrow() else width * 2 // 5)
+
+    def _date_text(self, day: dt.date) -> str:
+        return f"{day:%Y-%m-%d}" if self._narrow() else f"{day:%a %Y-%m-%d}"
+
+    def _bar_width(self) -> int:
+        """The triage bar's cells: what the table has left beside its other columns, 3 to 12.
+
+        At 80 columns a 12-cell bar pushed the percent out of sight (and a
+        horizontal scrollbar in); the percent always shows, the bar gives way.
+        """
+        table = self._width() - self._pane_width()
+        date = len(self._date_text(dt.date.today()))
+        # The date, papers 6, unread 6, ★ 1, " 100%" 5; a cell's padding 2 each; a scrollbar 2.
+        return max(3, min(12, table - (date + 6 + 6 + 1 + 5 + 5 * 2 + 2)))
+
+    def _fill_table(self) -> None:
+        """The days' rows, (re)made to the screen's width; the cursor stays on its day."""
         table = self.query_one(DataTable)
+        row = table.cursor_row
+        bar = self._bar_width()
+        self.query_one("#topics-pane").styles.width = self._pane_width()
+        table.clear(columns=True)
         table.add_column("Digest", key="date")
         table.add_column("Papers", key="papers")
         table.add_column("Unread", key="unread")
@@ -148,16 +185,28 @@ class DigestsScreen(Screen[DigestChoice | None]):
         for day in self._days:
             share = day.triaged
             table.add_row(
-                Text(f"{day.date:%a %Y-%m-%d}"),
+                Text(self._date_text(day.date)),
                 Text(f"{day.papers:,}", justify="right"),
                 Text(f"{day.unread:,}" if day.unread else "·", justify="right"),
                 Text(f"{day.bookmarked:,}" if day.bookmarked else "", justify="right"),
-                Text.assemble(
-                    (progress_bar(share, 12), "green" if share >= 1 else ""), f" {share:>4.0%}"
-                ),
+                Text.assemble((progress_bar(share, bar), "green" if share >= 1 else ""), f" {share:>4.0%}"),
                 key=day.date.isoformat(),
             )
-        table.focus()
+        if row and row < len(self._days):
+            table.move_cursor(row=row, animate=False)
+        self._laid_out = (bar, self._pane_width(), self._narrow())
+        self.call_after_refresh(self._fit_clusters)
+
+    def on_resize(self) -> None:
+        if (self._bar_width(), self._pane_width(), self._narrow()) != self._laid_out:
+            self._fill_table()
+        self.call_after_refresh(self._fit_clusters)
+
+    def _fit_clusters(self) -> None:
+        """The day's cluster rows cut again to the pane's width, once the new layout is known."""
+        day = self.current_day
+        if self._library is not None and day is not None and day in self._clusters and self.is_attached:
+            self._show_clusters(day)
 
     # -- topics ---------------------------------------------------------------------
 
@@ -226,17 +275,27 @@ class DigestsScreen(Screen[DigestChoice | None]):
         options.loading = False
         options.clear_options()
         clusters = self._clusters.get(day, [])
+        width = self._cluster_width()
         ids = [pid for cluster in clusters for pid in cluster.ids]
         self._unread_ids = {snap.id for snap in self._library.store.snapshot(ids) if not snap.read}
         options.add_options(
             [
-                Option(cluster_row(c, sum(pid in self._unread_ids for pid in c.ids), width=CLUSTER_WIDTH, indent=""), id=str(n))
+                Option(cluster_row(c, sum(pid in self._unread_ids for pid in c.ids), width=width, indent=""), id=str(n))
                 for n, c in enumerate(clusters)
             ]
             or [Option(Text("(none)"), disabled=True)]
         )
         if clusters:
             options.highlighted = keep if keep is not None and keep < len(clusters) else 0
+
+    def _cluster_width(self) -> int:
+        """Columns a cluster's row has in the topics pane (an option list would wrap a longer one).
+
+        From the pane's width, not the list's region: the clusters may land
+        before the pane's new width is laid out.  Less its border and padding (3),
+        the list's padding (2) and a scrollbar's room (2), when there are many clusters.
+        """
+        return self._pane_width() - 7
 
     @property
     def current_cluster(self) -> Cluster | None:
@@ -251,7 +310,10 @@ class DigestsScreen(Screen[DigestChoice | None]):
         return clusters[options.highlighted]
 
     def on_descendant_focus(self) -> None:
-        """The footer shows the cluster keys only while the clusters pane has the focus."""
+        """The footer shows the cluster keys only while the clusters pane has the focus.
+
+        So they are named short ("Read", not "Cluster read"): with undo they fit 80 columns.
+        """
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -285,7 +347,9 @@ class DigestsScreen(Screen[DigestChoice | None]):
             table.update_cell(key, "bookmarked", Text(f"{day.bookmarked:,}" if day.bookmarked else "", justify="right"))
             table.update_cell(
                 key, "triaged",
-                Text.assemble((progress_bar(day.triaged, 12), "green" if day.triaged >= 1 else ""), f" {day.triaged:>4.0%}"),
+                Text.assemble(
+                    (progress_bar(day.triaged, self._laid_out[0]), "green" if day.triaged >= 1 else ""), f" {day.triaged:>4.0%}"
+                ),
             )
 
     def _refused(self, error: Exception) -> None:
@@ -321,8 +385,11 @@ class DigestsScreen(Screen[DigestChoice | None]):
             return
         store = self._library.store
         title = printable(f"the {cluster.size:,} papers of {cluster.label}")
-        tags = await self.app.push_screen_wait(TagScreen(title, (), store.all_tags()))
+        tags = await self.app.push_screen_wait(TagScreen(title, (), store.all_tags(), adding=True))
+        if tags is None:
+            return
         if not tags:
+            self.notify("No tags given: nothing changed.", markup=False, timeout=3)
             return
         try:
             count = actions.tag(store, cluster.ids, parse_tags(" ".join(tags)), actions.cluster_what(cluster))
@@ -355,7 +422,7 @@ class DigestsScreen(Screen[DigestChoice | None]):
         clusters = self._clusters.get(day, []) if day is not None else []
         if day is not None and event.option_index < len(clusters):
             cluster = clusters[event.option_index]
-            self.dismiss(DigestChoice(day, ids=cluster.ids, what=actions.cluster_what(cluster)))
+            self.dismiss(DigestChoice(day, ids=cluster.ids, what=chosen_label(cluster)))
 
     @on(OptionList.OptionSelected, "#topics")
     def _topic_selected(self, event: OptionList.OptionSelected) -> None:
