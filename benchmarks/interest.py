@@ -81,6 +81,8 @@ VARIANTS: list[tuple[str, dict[str, float]]] = [
     ("passed ignored", {"passed_weight": 0.0}),
     ("kept only", {"opened_weight": 0.0, "passed_weight": 0.0}),
 ]
+#: Bumped when the synthetic corpus changes: a library kept by --keep is built again.
+GENERATION = 2
 #: Buckets of papers kept when a day was ranked.
 BUCKETS = [(1, 1), (2, 2), (3, 4), (5, 9), (10, 19), (20, 10**9)]
 
@@ -252,7 +254,7 @@ def timed(action: Callable[[], object]) -> float:
 
 def speed(root: Path, papers: int, unread: int) -> list[str]:
     """Ranking ``unread`` papers in a library of ``papers``: first, warm, and after a bookmark."""
-    folder = root / f"speed-{papers}-{unread}"
+    folder = root / f"speed-{papers}-{unread}-{GENERATION}"
     started = time.perf_counter()
     files, topic_of = generate_topics(folder / "files", papers, seed=9)
     with Library(folder / "data") as library:  # one process: the machine is shared while this runs

@@ -9,6 +9,7 @@ about 100 papers per digest, one digest per day.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 from collections import Counter
@@ -78,14 +79,14 @@ def generate_topics(
     topic_of: dict[str, int] = {}
     number = 0
 
+    cumulative = list(itertools.accumulate(weights))  # drawn from in bulk: per word, choices() re-sums them all
+
     def draw(count: int, share: float, topic: int, other: int | None) -> list[str]:
-        picked = []
-        for _ in range(count):
+        picked = rng.choices(words, cum_weights=cumulative, k=count)
+        for place in range(count):
             if rng.random() < share:
                 source = own[other] if other is not None and rng.random() < 0.4 else own[topic]
-                picked.append(rng.choice(source))
-            else:
-                picked.append(rng.choices(words, weights)[0])
+                picked[place] = rng.choice(source)
         return picked
 
     while number < papers:
