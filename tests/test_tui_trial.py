@@ -310,23 +310,28 @@ async def test_the_footer_keeps_its_order_and_shows_help_at_80_columns(sample_di
     app = PaperReaderApp(sample_dir, config=config, debounce=0.01, poll_interval=0.2)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        essentials = ["n Next unread", "r Read", "B Bookmark", "/ Filter", "? Help"]
-        await until(pilot, lambda: footer(app) == [*essentials, "q Quit"], "the footer at 80 columns")
+        # What a new user needs first: open, undo, filter, catch up, help (and the next unread paper).
+        essentials = ["⏎ Open", "n Next unread", "u Undo", "/ Filter", "C Catch up", "? Help"]
+        await until(pilot, lambda: footer(app) == essentials, "the footer at 80 columns")
         await pilot.press("enter")  # in the abstract q goes back: the footer says so first
-        await until(pilot, lambda: footer(app) == ["q Back", *essentials], "q Back in the footer")
+        await until(
+            pilot, lambda: footer(app) == ["q Back", "⏎ Open", "u Undo", "/ Filter", "C Catch up", "? Help"],
+            "q Back in the footer",
+        )
         await pilot.press("q")
-        await until(pilot, lambda: footer(app) == [*essentials, "q Quit"], "q Quit again")
+        await until(pilot, lambda: footer(app) == essentials, "the essentials again")
         # Wider, more keys, in the order of the reader's bindings whatever their keys.
-        await pilot.resize_terminal(130, 35)
+        await pilot.resize_terminal(170, 35)
         order = [
             f"{app.get_key_display(Binding(keys[0], ''))} {binding.description}"
             for binding, keys in app.keys_in_force(ReaderScreen)
             if binding.show
         ]
-        assert "B Bookmark" in order and len(order) == 12
-        await until(pilot, lambda: footer(app) == order, "every key at 130 columns, in order")
+        assert "B Bookmark" in order and "h History" in order and len(order) == 14
+        await until(pilot, lambda: footer(app) == order, "every key at 170 columns, in order")
         await pilot.resize_terminal(*SIZE)
-        await until(pilot, lambda: footer(app) == [key for key in order if key != "D Digests"], "one fewer at 120 columns")
+        at_120 = [key for key in order if key not in ("h History", "e Export", "v Views")]
+        await until(pilot, lambda: footer(app) == at_120, "the least needed left out at 120 columns")
         # The views panel's own keys come first; the reader's that do not fit beside them are left out.
         await pilot.resize_terminal(*SMALL)
         await pilot.press("v")

@@ -119,9 +119,10 @@ def _new_papers(count: int, days: list[dt.date]) -> str:
 #: Below this many columns the list sits above the abstract instead of beside it.
 NARROW_BELOW = 100
 #: The reader's keys the footer leaves out when they do not fit, the first first (by binding id);
-#: ? Help, which lists every key, always stays.  At 80 columns: n r b / ? q.
-FOOTER_DROP_ORDER = ("digests", "open", "edit_tags", "toggle_views", "export", "undo", "focus_filter", "quit",
-                     "toggle_read", "toggle_bookmark", "next_unread")
+#: ? Help, which lists every key, always stays.  The last to go are what a new user needs first:
+#: open a paper, undo a slip, filter, catch up after days away (at 80 columns: ⏎ u / C ? and n).
+FOOTER_DROP_ORDER = ("history", "export", "toggle_views", "edit_tags", "digests", "toggle_bookmark", "toggle_read",
+                     "quit", "next_unread", "catch_up", "focus_filter", "undo", "open")
 
 
 class ReaderScreen(Screen[None]):
@@ -151,7 +152,7 @@ class ReaderScreen(Screen[None]):
         Binding("N", "app.edit_note", "Note", show=False, tooltip="write a note on the paper (ctrl+s saves)", id="edit_note"),
         Binding("u", "app.undo", "Undo", tooltip="undo the newest change, the reader's or a command's", id="undo"),
         Binding("ctrl+y", "app.redo", "Redo", show=False, tooltip="redo what u undid (until a new change is made)", id="redo"),
-        Binding("h", "app.history", "History", show=False, tooltip="every change, newest first; enter goes back to before one", id="history"),
+        Binding("h", "app.history", "History", tooltip="every change, newest first; enter goes back to before one", id="history"),
         Binding("slash", "app.focus_filter", "Filter", tooltip="type a query (enter: back to the list, escape: clear)", id="focus_filter"),
         Binding("1", "app.view('all')", "All", show=False, tooltip="view all papers", id="view_all"),
         Binding("2", "app.view('unread')", "Unread", show=False, tooltip="view unread papers", id="view_unread"),
@@ -161,7 +162,7 @@ class ReaderScreen(Screen[None]):
         Binding("v", "app.toggle_views", "Views", tooltip="show or hide the saved views panel", id="toggle_views"),
         Binding("S", "app.save_view", "Save view", show=False, tooltip="save the current filter as a view", id="save_view"),
         Binding("D", "app.digests", "Digests", tooltip="the digests screen: each day's papers, triage and topics", id="digests"),
-        Binding("C", "app.catch_up", "Catch up", show=False, tooltip="catch up: each day's top unread papers, the rest read in one key", id="catch_up"),
+        Binding("C", "app.catch_up", "Catch up", tooltip="catch up: each day's top unread papers, the rest read in one key", id="catch_up"),
         Binding("m", "app.more_like_this", "Similar", show=False, tooltip="papers like this one (escape: back)", id="more_like_this"),
         Binding("plus", "app.more_results", "More results", show=False, tooltip="show 1,000 more search results", id="more_results"),
         Binding("e", "app.export", "Export", tooltip="export the bookmarks, this list or a tag, in any format", id="export"),
