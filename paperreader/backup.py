@@ -5,6 +5,13 @@ it, with its read/bookmark state, tags and note and their timestamps) and a
 ``views`` array (the saved views).  The plain array that ``export --format
 json`` writes is read too (papers and state, no views).
 
+Each paper of a backup also carries ``upvotes_by_digest``: the upvotes each
+digest page showed it with (``{"2026-11-12": 91, "2026-11-15": 128}``, only the
+days whose page gave a figure).  The library keeps them per appearance and reads
+momentum from them (signals.py); without them a restored library would know only
+the newest figure and every paper's rise would be lost.  Older backups lack the
+key and restore as before.
+
 A backup comes from a file, so it is as untrusted as a digest: every field is
 checked and cleaned, ids are recomputed from titles, and anything odd is a
 warning, never an exception.
@@ -16,7 +23,8 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from .models import STATES, Paper, ParsedPaper, SavedView
@@ -40,6 +48,8 @@ class Backup:
     views: list[SavedView] = field(default_factory=list)
     #: Paper id -> its citation key, so that a restored library cites as the old one did.
     keys: dict[str, str] = field(default_factory=dict)
+    #: Paper id -> the upvotes each of its digest pages showed (only days among its digests).
+    upvotes: dict[str, dict[dt.date, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -90,13 +100,66 @@ def _changed(item: dict[str, Any], mark: str) -> str | None:
     return max(stamps) if stamps else None
 
 
-def backup_json(papers: Iterable[Paper], views: Iterable[SavedView], *, created_at: str) -> Iterator[str]:
-    """The backup document, in pieces (a library of 100,000 papers is not built in memory at once)."""
+#: What gives the upvotes of each appearance of some papers (Store.upvote_history).
+UpvoteHistory = Callable[[Sequence[str]], Mapping[str, Sequence[tuple[dt.date, int | None]]]]
+
+#: Papers whose appearances are read in one query while a backup is written.
+_BATCH = 500
+
+
+def backup_json(
+    papers: Iterable[Paper], views: Iterable[SavedView], *, created_at: str, history: UpvoteHistory | None = None
+) -> Iterator[str]:
+    """The backup document, in pieces (a library of 100,000 papers is not built in memory at once).
+
+    ``history`` gives each paper's ``upvotes_by_digest``, read a batch of papers
+    at a time: a paper's Paper carries only its newest figure, and the rise
+    since its first page (momentum) lives in the others.
+    """
     yield f'{{\n  "format": "{FORMAT_NAME}",\n  "version": 1,\n  "created_at": {json.dumps(created_at)},\n'
     yield '  "views": ' + json.dumps([view.to_json() for view in views], ensure_ascii=False) + ',\n  "papers": ['
-    for number, paper in enumerate(papers):
-        yield ("," if number else "") + "\n    " + json.dumps(paper.to_json(), ensure_ascii=False)
+    number = 0
+    iterator = iter(papers)
+    while batch := list(islice(iterator, _BATCH)):
+        figures = history([paper.id for paper in batch]) if history is not None else {}
+        for paper in batch:
+            item = paper.to_json()
+            if history is not None:
+                item["upvotes_by_digest"] = {
+                    day.isoformat(): upvotes for day, upvotes in figures.get(paper.id, ()) if upvotes is not None
+                }
+            yield ("," if number else "") + "\n    " + json.dumps(item, ensure_ascii=False)
+            number += 1
     yield "\n  ]\n}\n"
+
+
+def _upvotes_by_digest(value: Any, digests: Sequence[dt.date], number: int, backup: Backup) -> dict[dt.date, int]:
+    """A paper's ``upvotes_by_digest``, checked: its digest days and counts only, the rest named in one warning.
+
+    Missing (an older backup) is no figure at all: the restore then does what it always did.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        backup.warnings.append(f"item {number}: 'upvotes_by_digest' is not an object; its upvote history skipped")
+        return {}
+    found: dict[dt.date, int] = {}
+    skipped: list[str] = []
+    for key, upvotes in value.items():
+        day = _date(key)
+        count = _int(upvotes)
+        if day is None:
+            skipped.append(f"{str(key)[:20]!r} is not a date")
+        elif day not in digests:
+            skipped.append(f"{key} is not one of its digests")
+        elif count is None:
+            skipped.append(f"{key}: {str(upvotes)[:20]!r} is not a count of upvotes")
+        else:
+            found[day] = count
+    if skipped:
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        backup.warnings.append(f"item {number}: upvote history: {skipped[0]}{more}; skipped")
+    return found
 
 
 def _note(value: Any) -> str:
@@ -170,6 +233,8 @@ def parse_backup(data: bytes) -> Backup:
         key = item.get("key")
         if isinstance(key, str) and valid_cite_key(key):
             backup.keys[pid] = key
+        # Set even when empty: of a title given twice, the later entry's history wins, as its state does.
+        backup.upvotes[pid] = _upvotes_by_digest(item.get("upvotes_by_digest"), digests, number, backup)
         backup.states.append(
             StateSnapshot(
                 pid,
@@ -189,6 +254,7 @@ def parse_backup(data: bytes) -> Backup:
         backup.warnings.append(f"{len(backup.papers) - len(unique)} repeated papers kept once")
     backup.papers = [paper for paper, _ in unique.values()]
     backup.states = [state for _, state in unique.values()]
+    backup.upvotes = {pid: figures for pid, figures in backup.upvotes.items() if figures}
     if not backup.papers and not backup.views:
         backup.error = "no papers found in the backup"
     return backup

@@ -458,7 +458,9 @@ class Library:
             return report
         try:
             with self.store.transaction():  # papers, state and citation keys: one change
-                outcome, report.restored = self.store.restore(backup.papers, backup.states, backup.views)
+                outcome, report.restored = self.store.restore(
+                    backup.papers, backup.states, backup.views, upvotes=backup.upvotes
+                )
                 self.store.restore_keys(backup.keys)
         except Exception as error:  # noqa: BLE001 - reported; the transaction rolled back
             report.error = f"not restored: {error}"
@@ -645,7 +647,7 @@ class Library:
                 count += 1
                 yield paper
 
-        for chunk in backup_json(papers(), self.store.views(), created_at=now()):
+        for chunk in backup_json(papers(), self.store.views(), created_at=now(), history=self.store.upvote_history):
             handle.write(chunk)
         return count
 

@@ -761,14 +761,22 @@ class Store:
         return new, known, updated
 
     def restore(
-        self, papers: Sequence[ParsedPaper], states: Sequence[StateSnapshot], views: Sequence[SavedView] = ()
+        self,
+        papers: Sequence[ParsedPaper],
+        states: Sequence[StateSnapshot],
+        views: Sequence[SavedView] = (),
+        *,
+        upvotes: Mapping[str, Mapping[dt.date, int]] | None = None,
     ) -> tuple[AddOutcome, int]:
         """Merge a backup in one transaction: its papers, its user state, its saved views.
 
         For read, bookmarked, tags and note separately, the newer change wins:
         a state is taken from the backup only if its timestamp is later than
-        the one here; so is a saved view of the same name.  Returns the papers'
-        outcome and how many states (and views) were taken.
+        the one here; so is a saved view of the same name.  ``upvotes`` (paper
+        id -> day -> the upvotes that day's page showed) fills the appearances
+        that have no figure yet, as a later digest would: a figure known here
+        is never replaced.  Returns the papers' outcome and how many states
+        (and views) were taken.
         """
         taken = 0
         stamp = now()
@@ -784,8 +792,13 @@ class Store:
                     old, value = _view_json(here), _view_json(view)
                     if old != value:
                         changes.append(("", VIEW + view.name, old, value))
+            before = self._appearances(list(upvotes)) if upvotes else {}
             new, known, updated = self._merge(papers, None)
             changes += self._import_changes(papers, new)
+            if upvotes:
+                filled = self._restore_upvotes(upvotes, before, changes)
+                updated += [pid for pid in filled if pid not in updated and pid not in new]
+                self._bump(filled)  # their momentum changed: the index sorts by it
             self._bump(sorted(journal.settle_arrivals(self._db, new, stamp)))
             current = {snap.id: snap for snap in self.snapshot([s.id for s in states])}
             retagged: list[str] = []
@@ -830,6 +843,59 @@ class Store:
             count = len(papers)
             self._record("restore", f"restored a backup ({count:,} paper{'s' if count != 1 else ''})", changes, stamp)
         return AddOutcome(new, known, updated, 0), taken
+
+    def _appearances(self, ids: Sequence[str]) -> dict[tuple[str, str], tuple[int | None, int | None]]:
+        """``(paper, ISO day) -> (source id, upvotes)`` of these papers' appearances."""
+        found: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for paper_id, day, source_id, figure in self._db.execute(
+                f"SELECT paper_id, digest, source_id, upvotes FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
+            ):
+                found[(paper_id, day)] = (source_id, figure)
+        return found
+
+    def _restore_upvotes(
+        self,
+        upvotes: Mapping[str, Mapping[dt.date, int]],
+        before: Mapping[tuple[str, str], tuple[int | None, int | None]],
+        changes: list[Change],
+    ) -> list[str]:
+        """Give a backup's per-page upvotes to the appearances without a figure (inside restore's transaction).
+
+        Each figure filled is journaled as the ``digest:DAY`` record a forget
+        writes (its value keeps the file and the page's upvotes): old value the
+        appearance as it was before the restore (NULL: the backup brought it).
+        Returns the papers that gained a figure.
+        """
+        now_there = self._appearances(list(upvotes))
+        writes: list[tuple[int, str, str]] = []
+        filled: list[str] = []
+        for paper_id, figures in upvotes.items():
+            gained = False
+            for day, figure in sorted(figures.items()):
+                key = (paper_id, day.isoformat())
+                here = now_there.get(key)
+                if here is None or here[1] is not None:
+                    continue  # not an appearance of it here, or its figure is known: that one stays
+                source_id = here[0]
+                old = before.get(key)
+                changes.append(
+                    (
+                        paper_id,
+                        journal.DIGEST + key[1],
+                        None if old is None else journal.digest_value(old[0], old[1]),
+                        journal.digest_value(source_id, figure),
+                    )
+                )
+                writes.append((figure, paper_id, key[1]))
+                gained = True
+            if gained:
+                filled.append(paper_id)
+        self._db.executemany(
+            "UPDATE appearances SET upvotes = ? WHERE paper_id = ? AND digest = ? AND upvotes IS NULL", writes
+        )
+        return filled
 
     def _rows_by_id(self, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
         rows: dict[str, sqlite3.Row] = {}
