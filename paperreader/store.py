@@ -132,9 +132,13 @@ CREATE TABLE IF NOT EXISTS observations (  -- what the reader saw the user do wi
     PRIMARY KEY (paper_id, kind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS observations_at ON observations (kind, at);
--- The kept papers ("for you" learns from them), found without reading every row of papers.
-CREATE INDEX IF NOT EXISTS papers_kept ON papers (id) WHERE bookmarked = 1 OR note != '';
 """
+
+#: Indexes on columns an upgrade may add: made after the upgrades (a new index needs no version either).
+_INDEXES = (
+    # The kept papers ("for you" learns from them), found without reading every row of papers.
+    "CREATE INDEX IF NOT EXISTS papers_kept ON papers (id) WHERE bookmarked = 1 OR note != ''",
+)
 
 #: Schema changes from one version to the next, run in order inside the
 #: opening transaction (the tables above are created IF NOT EXISTS already).
@@ -556,6 +560,8 @@ class Store:
                     if target == 4:
                         self._upgrade_to_4()
                     self._set_meta("schema_version", str(target))
+            for statement in _INDEXES:
+                self._db.execute(statement)
 
     def _upgrade_to_4(self) -> None:
         """Upvotes per appearance and links per paper (inside the upgrade's transaction)."""
