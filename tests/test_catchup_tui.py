@@ -202,9 +202,10 @@ async def test_the_digests_screen_shows_the_days_clusters_and_acts_on_them(data_
         cluster = screen.current_cluster
         assert cluster is not None and not cluster.other
         shown = str(options.get_option_at_index(0).prompt)
-        # The same words as on the Catch up screen, cut to the pane (the words give way, never the counts).
-        assert shown.startswith(f"◆ {cluster.label[:10]}") and shown.endswith(f" ({cluster.size}, {cluster.size} unread)")
-        assert len(shown) <= options.scrollable_content_region.width
+        # The same words as on the Catch up screen; what does not fit one line of the pane takes two, uncut.
+        flat = " ".join(shown.split())  # its lines read as one
+        assert flat.startswith(f"◆ {cluster.label}") and flat.endswith(f" ({cluster.size}, {cluster.size} unread)")
+        assert all(len(line) <= options.scrollable_content_region.width for line in shown.split("\n"))
         await pilot.press("r")
         await pilot.pause()
         assert all(p.read for p in store.get_many(list(cluster.ids)).values())
@@ -465,7 +466,7 @@ async def test_the_tag_dialog_of_a_cluster_says_it_adds_and_an_empty_line_change
 @pytest.mark.parametrize("size", [(80, 24), (120, 35)])
 async def test_the_digests_screen_reads_whole_and_shows_undo(data_dir: Path, tmp_path: Path, size: tuple[int, int]) -> None:
     """At 80x24 the Triaged percent was pushed out (a stray scrollbar in its place), the hint was cut, u was not shown."""
-    from textual.widgets import DataTable
+    from textual.widgets import DataTable, OptionList
     from textual.widgets._footer import FooterKey
 
     from paperreader.tui.digests import DigestsScreen
@@ -489,6 +490,12 @@ async def test_the_digests_screen_reads_whole_and_shows_undo(data_dir: Path, tmp
         hint = screen.query_one("#digests-help", Label)
         shown = " ".join(line.text.strip() for line in hint.render_lines(hint.region.reset_offset))
         assert shown.endswith("tag a cluster") and "a topic's that day" in shown  # wrapped, not cut
+        options = screen.query_one("#clusters", OptionList)
+        for number, cluster in enumerate(screen._clusters[LAST]):  # type: ignore[attr-defined]
+            row = str(options.get_option_at_index(number).prompt)
+            flat = " ".join(row.split())  # its lines read as one
+            assert cluster.label in flat and "…" not in row, row  # was "◆ retrieval · … 5" at 80 columns
+            assert all(len(line) <= options.scrollable_content_region.width for line in row.split("\n"))
         assert any(key.key == "u" and key.description == "Undo" for key in screen.query(FooterKey))
         await pilot.press("tab", "tab")  # the clusters pane: its keys join the footer, which still shows them all
         await pilot.pause()

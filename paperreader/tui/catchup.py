@@ -105,19 +105,40 @@ def chosen_label(cluster: Cluster) -> str:
 def cluster_row(cluster: Cluster, unread: int, *, width: int | None = None, indent: str = "  ") -> Text:
     """ "◆ diffusion · video · editing (9, 7 unread)": a cluster as a row (its words made printable).
 
-    ``width`` fits it on one line of a narrow pane (an option list wraps long
-    prompts): the words are cut, never the counts, which read the same on the
-    Catch up and digests screens.
+    ``width`` fits it to a narrow pane (an option list would wrap a long
+    prompt anywhere, or a cut one would read "retrieval · …"): what does not
+    fit one line goes on to the next, word by word, the counts last.  The
+    counts read the same on the Catch up and digests screens.
     """
-    counts = f" ({cluster.size:,}, " + (f"{unread:,} unread)" if unread else "all read)")
-    label = Text(indent + ("◆ " if not cluster.other else "◇ "), style="dim" if cluster.other else "")
-    label.append(printable(cluster.label), style="dim italic" if cluster.other else "bold")
-    if width is not None and label.cell_len + len(counts) > width:
-        label.truncate(max(4, width - len(counts)), overflow="ellipsis")
-    row = Text(no_wrap=True, overflow="ellipsis")
-    row.append_text(label)
-    row.append(counts, style="dim")
-    return row
+    counts = f"({cluster.size:,}, " + (f"{unread:,} unread)" if unread else "all read)")
+    mark = indent + ("◆ " if not cluster.other else "◇ ")
+    words_style = "dim italic" if cluster.other else "bold"
+    words = [printable(word) for word in (cluster.terms if not cluster.other and cluster.terms else (cluster.label,))]
+    one = f"{mark}{' · '.join(words)} {counts}"
+    if width is None or len(one) <= width:
+        row = Text(mark, style="dim" if cluster.other else "", no_wrap=True, overflow="ellipsis")
+        row.append(" · ".join(words), style=words_style)
+        row.append(" " + counts, style="dim")
+        return row
+    lines: list[Text] = []
+    line = Text(mark, style="dim" if cluster.other else "")
+    pending = ""  # the separator owed before the next word on this line
+    for word in words:
+        if line.cell_len + len(pending) + len(word) > width and line.cell_len > len(mark):
+            line.append(pending.rstrip(), style=words_style)
+            lines.append(line)
+            line, pending = Text(" " * len(mark)), ""
+        line.append(pending + word, style=words_style)
+        pending = " · "
+    if line.cell_len + 1 + len(counts) <= width:
+        line.append(" " + counts, style="dim")
+        lines.append(line)
+    else:
+        lines += [line, Text(" " * len(mark) + counts, style="dim")]
+    for part in lines:  # a single word longer than the pane is cut, never wrapped by the list
+        part.no_wrap, part.overflow = True, "ellipsis"
+        part.truncate(max(4, width), overflow="ellipsis")
+    return Text("\n", no_wrap=True).join(lines)
 
 
 class CatchupScreen(Screen[CatchupChoice | None]):

@@ -70,7 +70,7 @@ class DigestsScreen(Screen[DigestChoice | None]):
     ]
 
     DEFAULT_CSS = """
-    DigestsScreen #clusters { height: 1fr; border: none; }
+    DigestsScreen #clusters { height: 1fr; border: none; padding: 0; }
     DigestsScreen #digests-help { width: 100%; height: auto; }
     """
 
@@ -148,13 +148,12 @@ class DigestsScreen(Screen[DigestChoice | None]):
         return self.size.width or self.app.size.width
 
     def _narrow(self) -> bool:
-        """Below 100 columns the days drop their weekday and the topics pane takes a larger share."""
+        """Below 100 columns the days drop their weekday, so the triage bar keeps a few cells."""
         return self._width() < 100
 
     def _pane_width(self) -> int:
         """The topics pane's columns: room for a cluster's words and its counts, "(21, 3 unread)"."""
-        width = self._width()
-        return max(30, width * 9 // 20 if self._narrow() else width * 2 // 5)
+        return max(30, self._width() * 9 // 20)  # 45%: the table's columns need no more than the rest
 
     def _date_text(self, day: dt.date) -> str:
         return f"{day:%Y-%m-%d}" if self._narrow() else f"{day:%a %Y-%m-%d}"
@@ -292,10 +291,10 @@ class DigestsScreen(Screen[DigestChoice | None]):
         """Columns a cluster's row has in the topics pane (an option list would wrap a longer one).
 
         From the pane's width, not the list's region: the clusters may land
-        before the pane's new width is laid out.  Less its border and padding (3),
-        the list's padding (2) and a scrollbar's room (2), when there are many clusters.
+        before the pane's new width is laid out.  Less its border and padding (3)
+        and a scrollbar's room (2), for when there are many clusters.
         """
-        return self._pane_width() - 7
+        return self._pane_width() - 5
 
     @property
     def current_cluster(self) -> Cluster | None:
