@@ -41,13 +41,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .journal import BOOKMARKED, NOTE, PAPER, TAG
 from .store import InterestSignals
 
 if TYPE_CHECKING:
     from .library import Library
 
 __all__ = [
-    "Scores", "Status", "Profile", "score_papers", "score_with", "rank", "status", "learn", "build_profile", "THRESHOLD",
+    "Scores", "Status", "Profile", "score_papers", "score_with", "rank", "status", "learn", "build_profile", "learns_from",
+    "THRESHOLD",
 ]
 
 #: Kept papers needed before "for you" ranks by the model (fewer: by upvotes).
@@ -272,6 +274,16 @@ def _profile(library: Library) -> tuple[Profile | None, int]:
         profile = _learn(cache, library, signals) if len(signals.kept) >= THRESHOLD else None
         cache.signals, cache.profile = signals, profile
         return profile, len(signals.kept)
+
+
+def learns_from(field: str) -> bool:
+    """Whether a journalled change of ``field`` changes what the model learns from (what is kept, or a text).
+
+    The journal records every change of state, the reader's and a command's,
+    undone, redone or synced; the reader asks this of each write to know when
+    the list sorted "for you" must be ranked again.
+    """
+    return field in (BOOKMARKED, NOTE, PAPER) or field.startswith(TAG)
 
 
 def status(library: Library) -> Status:

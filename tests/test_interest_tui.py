@@ -113,3 +113,61 @@ async def test_for_you_view_enter_and_n_are_learnt_from(topics_dir: tuple[Path, 
     with Library(data_dir) as library:
         signals = library.store.interest_signals()
         assert first in signals.opened and passed in signals.passed and passed != first
+
+
+async def until(pilot, condition, what: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for a condition (a worker's answer, a poll), never a fixed sleep."""
+    waited = 0.0
+    while not condition():
+        assert waited < timeout, f"timed out waiting for {what}"
+        await pilot.pause(0.05)
+        waited += 0.05
+
+
+def for_you_line(app) -> str:  # type: ignore[no-untyped-def]
+    (line,) = [line for line in why_line(app) if line.startswith("for you")]
+    return line
+
+
+async def test_undo_redo_and_a_command_rank_for_you_again(
+    topics_dir: tuple[Path, dict[str, list[str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever changes what the model learns from re-ranks the list: b, u (and redo), a command then u."""
+    from paperreader.cli import main
+
+    data_dir, ids = topics_dir
+    with Library(data_dir) as library:
+        library.store.set_state(ids["video"][: interest.THRESHOLD], bookmarked=True, label="bookmarked")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sort_to_for_you(pilot, app)
+        papers = app.query_one(PaperList)
+        protein = ids["proteins"][0]
+        papers.cursor = papers.ids.index(protein)
+        await settle(pilot)
+        order, line = list(papers.ids), for_you_line(app)
+        assert papers.ids.index(protein) >= len(ids["video"])  # below the kept topic
+        await pilot.press("b")
+        await settle(pilot)
+        kept_order, kept_line = list(papers.ids), for_you_line(app)
+        assert kept_order != order and kept_line != line
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.current is not None and app.current.id == protein
+        assert (list(papers.ids), for_you_line(app)) == (order, line)  # as before the b
+        await pilot.press("ctrl+y")  # redo: kept again
+        await settle(pilot)
+        assert (list(papers.ids), for_you_line(app)) == (kept_order, kept_line)
+        await pilot.press("u")
+        await settle(pilot)
+        assert list(papers.ids) == order
+        # A bookmark from the shell: the reader's poll ranks again; then u takes it back, and ranks again.
+        assert main(["--data-dir", str(data_dir), "mark", "bookmark", protein]) == 0
+        capsys.readouterr()
+        await until(pilot, lambda: list(papers.ids) == kept_order, "the poll to rank the command's bookmark")
+        await settle(pilot)
+        assert for_you_line(app) == kept_line
+        await pilot.press("u")
+        await settle(pilot)
+        assert (list(papers.ids), for_you_line(app)) == (order, line)

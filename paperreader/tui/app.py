@@ -1213,12 +1213,13 @@ class PaperReaderApp(App[None]):
             return
         papers = self.query_one(PaperList)
         touched: list[str] = []
-        content = False
+        content = learnt = False
         for paper, field, old, new in outcome.writes:
             if not paper:
                 continue  # a saved view: the panel is refreshed below
             touched.append(paper)
             content = content or field == PAPER or field.startswith(DIGEST)
+            learnt = learnt or interest.learns_from(field)
             if field == READ:
                 self.counts.unread += int(old == "1") - int(new == "1")
             elif field == BOOKMARKED:
@@ -1235,6 +1236,8 @@ class PaperReaderApp(App[None]):
         else:
             self._update_info()
             self._show_current()
+            if learnt:  # a bookmark, tag or note came back or went: "for you" learns from them
+                self._interest_changed()
         self._refresh_views()
         self.notify(outcome.message(), markup=False, timeout=4 if outcome.target else 2)
 
