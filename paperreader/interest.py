@@ -26,11 +26,12 @@ kept (diffusion, video, distillation)".  Below :data:`THRESHOLD` kept papers
 there is no model (:func:`score_papers` returns None, :func:`status` says how
 many more it needs) and :func:`rank` orders by upvotes meanwhile.
 
-Pure core: no Textual; Whoosh only through :mod:`paperreader.index`.
+Pure core: no Textual; Whoosh only through :mod:`paperreader.index` (and its English stop list).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import weakref
@@ -156,11 +157,28 @@ def _cache(library: Library) -> _Cache:
         return found
 
 
+@functools.cache
+def _stop_stems() -> frozenset[str]:
+    """The stems of English function words ("but", "been", "after"), as the index holds them.
+
+    The index's analyzer drops only Whoosh's short stop list (for search,
+    where "mixture of experts" needs its words); a profile made of the kept
+    papers' every word took in the rest, and they filled the why line ("for
+    you: like 3 papers you kept (properties, but)") and scored papers that
+    share nothing else.  The list is Whoosh's English one (NLTK's).
+    """
+    from whoosh.lang.stopwords import stoplists
+
+    from .index import index_terms
+
+    return frozenset(stem for stem, _word in index_terms(" ".join(sorted(stoplists["en"]))))
+
+
 def _useful(stem: str) -> bool:
-    """A stem that can say what a paper is about (not a number, a fragment or a word of the genre)."""
+    """A stem that can say what a paper is about (not a number, a fragment, a stop word or a word of the genre)."""
     from .index import GENRE_STEMS
 
-    return len(stem) >= 3 and stem.isalpha() and stem not in GENRE_STEMS
+    return len(stem) >= 3 and stem.isalpha() and stem not in GENRE_STEMS and stem not in _stop_stems()
 
 
 def _paper_terms(cache: _Cache, library: Library, ids: Sequence[str]) -> None:

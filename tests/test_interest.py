@@ -209,3 +209,26 @@ def test_kept_papers_are_found_without_reading_every_paper(topics: tuple[Library
         plan = [str(row[3]) for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
         # A scan of papers may only be one of the kept papers' partial index (its primary key is every paper).
         assert not any(step.startswith("SCAN papers") and "papers_kept" not in step for step in plan), plan
+
+
+def test_stop_words_are_neither_reasons_nor_score(data_dir: Path, tmp_path: Path) -> None:
+    """Words like "but", "been", "after" say nothing of a topic: not in the profile, so not in a score or a why."""
+    filler = "but it has been so after all that they were doing it because of those"
+    kept = [
+        P(f"Sparse activation pruning {n}", f"Sparse activation {filler} sparse gating {n}.", ("Lab", f"Oct 31, 2024 {n}"))
+        for n in range(1, interest.THRESHOLD + 1)
+    ]
+    only_stop = P("Quarterly report", f"{filler.capitalize()} {filler}.", ("Lab", "Oct 31, 2024 50"))
+    topical = P("Activation sparsity in gating", "Sparse activation and gating for pruning.", ("Lab", "Oct 31, 2024 40"))
+    path = write(tmp_path / "digests" / "day.txt", page("Nov 12", [*kept, only_stop, topical]))
+    with Library(data_dir) as library:
+        library.import_paths([path])
+        by_title = {paper.title: paper.id for paper in library.store.papers()}
+        library.store.set_state([by_title[p.title] for p in kept], bookmarked=True, label="bookmarked")
+        scores = interest.score_papers(library, list(by_title.values()))
+        assert scores is not None
+        assert scores.score[by_title[only_stop.title]] == 0.0  # it shares nothing but stop words
+        assert scores.score[by_title[topical.title]] > 0.0
+        stop = set(filler.split())
+        assert all(not stop.intersection(scores.because[pid]) for pid in by_title.values())
+        assert scores.because[by_title[topical.title]]
