@@ -98,16 +98,29 @@ class Scores:
     like: Mapping[str, int] = field(default_factory=dict)
     #: How many kept papers the model learnt from.
     kept: int = 0
+    #: The kept papers among those scored: their words are what they share with the *other* kept papers.
+    kept_ids: frozenset[str] = frozenset()
 
     def why(self, paper_id: str) -> str | None:
-        """The reader's why line, e.g. "for you: like 4 papers you kept (diffusion, video, distillation)"."""
+        """The reader's why line, e.g. "for you: like 4 papers you kept (diffusion, video, distillation)".
+
+        A kept paper is not like itself: its line says it was kept and names
+        what it shares with the others ("for you: you kept this; like 2 other
+        papers you kept (sparsity, activation)").
+        """
         if paper_id not in self.score:
             return None
         words = self.because.get(paper_id, [])
-        if not words:
-            return "for you: nothing in common with the papers you kept"
         like = self.like.get(paper_id, 0)
         joined = ", ".join(words)
+        if paper_id in self.kept_ids:
+            if not words:
+                return "for you: you kept this; it shares no words with the other papers you kept"
+            if like:
+                return f"for you: you kept this; like {like} other paper{'s' if like != 1 else ''} you kept ({joined})"
+            return f"for you: you kept this; it shares {joined} with other papers you kept"
+        if not words:
+            return "for you: nothing in common with the papers you kept"
         if like:
             return f"for you: like {like} paper{'s' if like != 1 else ''} you kept ({joined})"
         return f"for you: shares {joined} with papers you kept"
@@ -366,6 +379,8 @@ def score_with(library: Library, profile: Profile, ids: Sequence[str]) -> Scores
     # papers x terms, each term's share of each paper's score
     parts = np.ascontiguousarray((library.index().term_matrix(stems, ids, FIELDS) * weights[:, None]).T)
     totals = parts.sum(axis=1) if stems else np.zeros(len(ids))
+    columns = {pid: n for n, pid in enumerate(ids)}
+    kept_here = _only_shared_terms(parts, columns, profile, stems)
     count = min(BECAUSE_TERMS, len(stems))
     top = np.full((len(ids), count), -1, dtype=np.int64)
     if len(ids) and count:
@@ -375,9 +390,32 @@ def score_with(library: Library, profile: Profile, ids: Sequence[str]) -> Scores
             found = parts[rows, best] > 0
             top[found, rank] = best[found]
             parts[rows, best] = 0.0  # the next pass finds the next strongest
-    columns = {pid: n for n, pid in enumerate(ids)}
     reasons = _Reasons(columns, top, [profile.surfaces[stem] for stem in stems])
-    return Scores(dict(zip(ids, totals.tolist())), reasons, _Likeness(reasons, profile, stems), profile.kept)
+    return Scores(dict(zip(ids, totals.tolist())), reasons, _Likeness(reasons, profile, stems), profile.kept, kept_here)
+
+
+def _only_shared_terms(parts: np.ndarray, columns: dict[str, int], profile: Profile, stems: list[str]) -> frozenset[str]:
+    """Leave a kept paper's row of ``parts`` only the terms another kept paper holds; return the kept papers scored.
+
+    A kept paper's strongest terms are its own rarest words (it is in the
+    profile): named as its reasons, they made a kept paper "like" itself.
+    Its score stays whole (``parts`` is summed before); only the words named change.
+    """
+    number = {stem: n for n, stem in enumerate(stems)}
+    holders = np.zeros(len(stems), dtype=np.int64)  # how many kept papers hold each term
+    held = [(pid, np.fromiter((number[s] for s in terms), dtype=np.int64)) for pid, terms in zip(profile.kept_ids, profile.kept_terms)]
+    for _pid, terms in held:
+        holders[terms] += 1
+    scored: set[str] = set()
+    for pid, terms in held:
+        row = columns.get(pid)
+        if row is None:
+            continue
+        scored.add(pid)
+        others = holders.copy()
+        others[terms] -= 1
+        parts[row, others <= 0] = 0.0
+    return frozenset(scored)
 
 
 def score_papers(library: Library, ids: Sequence[str]) -> Scores | None:

@@ -232,3 +232,30 @@ def test_stop_words_are_neither_reasons_nor_score(data_dir: Path, tmp_path: Path
         stop = set(filler.split())
         assert all(not stop.intersection(scores.because[pid]) for pid in by_title.values())
         assert scores.because[by_title[topical.title]]
+
+
+def test_a_kept_papers_why_names_what_it_shares_with_the_other_kept_papers(data_dir: Path, tmp_path: Path) -> None:
+    """A kept paper is not like itself: its why says it was kept, and names only words other kept papers hold."""
+    kept = [
+        P("Emergence of essential sparse activation", "Essential emergence of sparse activation.", ("Lab", "Oct 31, 2024 3")),
+        P("Sparse activation for pruning", "Sparse activation pruning of transformers.", ("Lab", "Oct 31, 2024 2")),
+        P("Gating sparse activation", "Sparse activation with gating of transformers.", ("Lab", "Oct 31, 2024 1")),
+    ]
+    other = P("Sparse activation gating", "Sparse activation and gating.", ("Lab", "Oct 31, 2024 9"))
+    robots = [P(f"Robot grasping {n}", f"Tactile robot grasping {n}.", ("Lab", f"Oct 31, 2024 {n}")) for n in range(10, 20)]
+    path = write(tmp_path / "digests" / "day.txt", page("Nov 12", [*kept, other, *robots]))
+    with Library(data_dir) as library:
+        library.import_paths([path])
+        by_title = {paper.title: paper.id for paper in library.store.papers()}
+        library.store.set_state([by_title[p.title] for p in kept], bookmarked=True, label="bookmarked")
+        scores = interest.score_papers(library, list(by_title.values()))
+        assert scores is not None and scores.kept == len(kept)
+        first = by_title[kept[0].title]
+        words = scores.because[first]
+        assert words and not {"emergence", "essential"}.intersection(words)  # its own words are not a likeness
+        assert set(words) <= {"sparse", "activation", "transformers", "gating", "pruning"}
+        assert scores.like[first] == 2
+        assert scores.why(first) == f"for you: you kept this; like 2 other papers you kept ({', '.join(words)})"
+        # A paper not kept is like all three, and its why is as before.
+        unkept = by_title[other.title]
+        assert scores.like[unkept] == 3 and scores.why(unkept).startswith("for you: like 3 papers you kept (")

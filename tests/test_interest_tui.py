@@ -77,7 +77,7 @@ async def test_sort_cycle_reaches_for_you_and_a_bookmark_trains_it_off_the_ui_th
         current = app.current
         assert current is not None and current.id == ids["video"][interest.THRESHOLD - 1]  # the cursor stayed on it
         (line,) = [line for line in why_line(app) if line.startswith("for you:")]
-        assert line.startswith("for you: like ") and "papers you kept (" in line
+        assert line.startswith("for you: you kept this; like ") and "other papers you kept (" in line  # not like itself
         assert any(word in line for word in TOPICS["video"])
     assert threads and threading.main_thread().name not in threads  # ranked in workers only
 
