@@ -171,3 +171,38 @@ async def test_undo_redo_and_a_command_rank_for_you_again(
         await pilot.press("u")
         await settle(pilot)
         assert (list(papers.ids), for_you_line(app)) == (order, line)
+
+
+async def test_the_readers_why_and_the_clis_because_agree(
+    topics_dir: tuple[Path, dict[str, list[str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same library state, same model and words: in the reader after b and u, and in `list --sort interest --json`."""
+    import json
+
+    from paperreader.cli import main
+
+    data_dir, ids = topics_dir
+    with Library(data_dir) as library:
+        library.store.set_state(ids["video"][: interest.THRESHOLD], bookmarked=True, label="bookmarked")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await sort_to_for_you(pilot, app)
+        papers = app.query_one(PaperList)
+        unkept, kept = ids["video"][interest.THRESHOLD], ids["video"][interest.THRESHOLD + 1]
+        for pid, keys in ((kept, ["b"]), (unkept, ["b", "u"])):  # one left kept, one kept and taken back
+            papers.cursor = papers.ids.index(pid)
+            await settle(pilot)
+            await pilot.press(*keys)
+            await settle(pilot)
+        lines: dict[str, str] = {}
+        for pid in (kept, unkept, ids["proteins"][0]):
+            papers.cursor = papers.ids.index(pid)
+            await settle(pilot)
+            lines[pid] = for_you_line(app)
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "list", "--sort", "interest", "--json", "--limit", "100"]) == 0
+    because = {paper["id"]: paper["because"] for paper in json.loads(capsys.readouterr().out)}
+    for pid, line in lines.items():
+        assert because[pid] and line.endswith(f"({', '.join(because[pid])})"), (line, because[pid])
+    assert lines[kept].startswith("for you: you kept this; ") and lines[unkept].startswith("for you: like ")
