@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-import urllib.parse
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,8 @@ from paperreader.config import Config
 from paperreader.library import Library
 from paperreader.store import Store
 from paperreader.tui.app import PaperReaderApp
-from paperreader.tui.link import LinkScreen
+from paperreader.links import search_links
+from paperreader.tui.link import LinkPickerScreen, LinkScreen
 from paperreader.tui.paper_list import PaperList
 from paperreader.tui.viewer import TITLE_LINES, PaperViewer
 
@@ -153,9 +153,11 @@ async def test_a_huge_title_is_capped_and_the_abstract_stays_on_screen(tmp_path:
         last = shown_title.render_line(TITLE_LINES - 1).text.rstrip()
         assert last.endswith("…")
         body = viewer.query_one("#paper-body", Static)
+        meta = viewer.query_one("#paper-meta", Static)
         # The metadata line comes right under the capped title, the abstract a few lines on: on screen.
-        assert body.region.y - viewer.content_region.y == TITLE_LINES
-        assert "unread" in body.render_line(0).text
+        assert meta.region.y - viewer.content_region.y == TITLE_LINES
+        assert "unread" in meta.render_line(0).text
+        assert body.region.y == meta.region.bottom
         assert body.region.y + 4 < viewer.content_region.bottom
         assert viewer.text.plain.startswith(title[:4000])  # the page still holds the whole title
 
@@ -201,7 +203,7 @@ async def test_o_without_a_browser_shows_the_link_and_copies_it(
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, LinkScreen))
         url = app.screen.url
-        assert url == "https://arxiv.org/search/?" + urllib.parse.urlencode({"query": FIRST, "searchtype": "title"})
+        assert url == search_links(FIRST)[0][1]  # the URL the L picker offers for the same title
         assert url in str(app.screen.query_one("#link-url", Static).render())
         await pilot.press("c")
         await wait_for(pilot, lambda: not isinstance(app.screen, LinkScreen))
@@ -218,9 +220,16 @@ async def test_o_with_a_browser_opens_it_and_says_so(sample_dir: Path, monkeypat
         await settle(pilot)
         await pilot.press("o")
         await wait_for(pilot, lambda: browser.opened and notes(app))
-        assert browser.opened == ["https://arxiv.org/search/?" + urllib.parse.urlencode({"query": FIRST, "searchtype": "title"})]
+        assert len(browser.opened) == 1 and browser.opened[0].startswith("https://arxiv.org/search/?query=")
         assert any("Opened arXiv's search" in note for note in notes(app))
         assert not isinstance(app.screen, LinkScreen)
+        # L's first search (the paper has no links) is arXiv's by title: the very URL o opened.
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(browser.opened) == 2)
+        assert browser.opened[1] == browser.opened[0]
+        assert "%22" in browser.opened[0]  # the title searched as one quoted phrase
 
 
 @pytest.mark.parametrize(

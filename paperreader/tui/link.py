@@ -10,7 +10,6 @@ reader says what it sent and where that is known not to arrive, never "copied".
 from __future__ import annotations
 
 import os
-import urllib.parse
 import webbrowser
 from collections.abc import Mapping
 
@@ -28,8 +27,12 @@ __all__ = ["LinkScreen", "LinkPickerScreen", "arxiv_search_url", "clipboard_noti
 
 
 def arxiv_search_url(title: str) -> str:
-    """arXiv's title search for ``title`` (digests carry no arXiv id, only the title)."""
-    return "https://arxiv.org/search/?" + urllib.parse.urlencode({"query": title, "searchtype": "title"})
+    """arXiv's title search for ``title`` (digests carry no arXiv id, only the title).
+
+    The same URL the ``L`` picker offers (:func:`paperreader.links.search_links`):
+    ``o`` and ``L`` must lead to the same page for the same paper.
+    """
+    return search_links(title)[0][1]
 
 
 def _takes_the_terminal(browser: webbrowser.BaseBrowser) -> bool:

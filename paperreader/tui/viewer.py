@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.widgets import Static
 
 from ..index import highlight_text
@@ -71,11 +72,58 @@ class ClampedText:
         return Measurement.get(console, options, self.text)
 
 
-def meta_line(paper: Paper) -> str:
+def meta_parts(paper: Paper) -> list[str]:
+    """The metadata line's parts: "6 authors", "published 2024-10-31", …, "read", "★ bookmarked"."""
     state = ["read" if paper.read else "unread"]
     if paper.bookmarked:
         state.append("★ bookmarked")
-    return " · ".join(paper.describe() + state)
+    return paper.describe() + state
+
+
+def meta_line(paper: Paper) -> str:
+    return " · ".join(meta_parts(paper))
+
+
+def wrap_parts(parts: Sequence[str], width: int) -> list[str]:
+    """``parts`` joined by " · " in lines of ``width``, broken only between parts.
+
+    Textual wraps at any space (a no-break space too), which left "★" at the
+    end of one line and "bookmarked" alone on the next.  A part wider than the
+    whole line gets a line of its own (and is folded there).
+    """
+    lines: list[str] = []
+    for number, part in enumerate(parts):
+        room = width if number == len(parts) - 1 else width - 2  # a line goes on with " ·"
+        if lines and len(lines[-1]) + 3 + len(part) <= room:
+            lines[-1] += " · " + part
+        elif lines and len(lines[-1]) + 2 <= width:
+            lines[-1] += " ·"
+            lines.append(part)
+        else:  # no room left for the separator: it opens the next line
+            lines.append(("· " if lines else "") + part)
+    return lines
+
+
+class MetaLine(Static):
+    """The metadata line, wrapped between its parts only (see :func:`wrap_parts`), at the width it has."""
+
+    DEFAULT_CSS = "MetaLine { width: 100%; height: auto; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
+        self.parts: list[str] = []
+
+    def show(self, parts: Sequence[str]) -> None:
+        self.parts = list(parts)
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        width = self.content_region.width or self.app.size.width
+        return Text("\n".join(wrap_parts(self.parts, max(1, width))), style="dim")
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        lines = wrap_parts(self.parts, max(1, width))
+        return sum(max(1, -(-len(line) // max(1, width))) for line in lines)
 
 
 def title_text(paper: Paper, terms: dict[str, frozenset[str]], match_style: str) -> Text:
@@ -109,10 +157,19 @@ def body_text(
     paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold", signals: str | None = None
 ) -> Text:
     """The page below the title: metadata, the page's signals (momentum, day rank), tags, abstract, links, note."""
-    page = Text.assemble(Text(meta_line(paper), style="dim"), end="")
+    return Text.assemble(
+        Text(meta_line(paper), style="dim"), "\n", below_meta(paper, terms, match_style, tag_style, signals), end=""
+    )
+
+
+def below_meta(
+    paper: Paper, terms: dict[str, frozenset[str]], match_style: str, tag_style: str = "bold", signals: str | None = None
+) -> Text:
+    """The page below the metadata line (which the viewer shows in a widget of its own, :class:`MetaLine`)."""
+    page = Text(end="")
     if signals:
-        page.append("\n" + signals, style="bold")
-    page.append(f"\n{paper.id}")
+        page.append(signals + "\n", style="bold")
+    page.append(paper.id)
     if paper.tags:
         page.append("\n")
         for number, tag in enumerate(paper.tags):
@@ -146,6 +203,7 @@ class PaperViewer(VerticalScroll, can_focus=True):
     PaperViewer { padding: 0 1; scrollbar-size-vertical: 1; }
     PaperViewer > #paper-title { width: 100%; }
     PaperViewer > #paper-body { width: 100%; }
+    PaperViewer > #paper-why { width: 100%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -155,28 +213,42 @@ class PaperViewer(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(id="paper-title", markup=False)
+        yield Static(id="paper-why", markup=False)
+        yield MetaLine(id="paper-meta")
         yield Static(id="paper-body", markup=False)
 
     def show(self, paper: Paper | None, terms: dict[str, frozenset[str]] | None = None, *, why: str | None = None) -> None:
         """Show ``paper``; ``why`` is the "for you" line (why it ranks there), shown under its metadata."""
+        why_text = Text()
+        parts: list[str] = []
         if paper is None:
             title, body = Text(), Text("No paper selected.", style="dim")
-            self.text = body
+            self.text = shown = body
         else:
             theme = self.app.current_theme
             match = f"bold reverse {theme.accent or 'yellow'}"
+            tag_style = f"bold {theme.secondary or 'cyan'}"
             title = title_text(paper, terms or {}, match)
             library = getattr(self.app, "library", None)
             signals = describe_signals(library.store, paper.id) if library is not None else None
-            body = body_text(paper, terms or {}, match, f"bold {theme.secondary or 'cyan'}", signals)
+            body = body_text(paper, terms or {}, match, tag_style, signals)
+            # On screen the metadata line has a widget of its own, wrapped between its parts only.
+            parts, shown = meta_parts(paper), below_meta(paper, terms or {}, match, tag_style, signals)
             if why:
                 # Its words come from abstracts: a Text, never markup, with no control characters.
-                body = Text.assemble(Text(printable(why), style=f"italic {theme.secondary or 'cyan'}"), "\n", body, end="")
+                why_text = Text(printable(why), style=f"italic {theme.secondary or 'cyan'}")
+                body = Text.assemble(why_text, "\n", body, end="")
             self.text = Text.assemble(title, "\n", body, end="")
         title_widget = self.query_one("#paper-title", Static)
         title_widget.display = bool(title)
         title_widget.update(ClampedText(title, TITLE_LINES))
-        self.query_one("#paper-body", Static).update(body)
+        why_widget = self.query_one("#paper-why", Static)
+        why_widget.display = bool(why_text)
+        why_widget.update(why_text)
+        meta = self.query_one(MetaLine)
+        meta.display = bool(parts)
+        meta.show(parts)
+        self.query_one("#paper-body", Static).update(shown)
         if self.scroll_y:
             self.scroll_home(animate=False)
 
