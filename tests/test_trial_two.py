@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from paperreader.library import Library
+from paperreader.tui.catchup import CatchupScreen
 from paperreader.tui.paper_list import PaperList
 from paperreader.tui.viewer import PaperViewer, meta_line
 
 from .digests import P, abstract, page, write
+from .test_catchup_tui import Keys, build, open_catch_up
 from .test_reader_flow import wait_for
 from .tui_helpers import make_app, settle
 
@@ -39,3 +43,81 @@ async def test_the_metadata_line_never_leaves_a_state_mark_alone_on_a_line(tmp_p
             assert " ".join(lines) == meta_line(app.library.store.get(app.query_one(PaperList).current_id)), (width, lines)
             seen.add(len(lines))
         assert len(seen) > 1  # the widths tried do wrap the line somewhere
+
+
+# -- Catch up at 80x24 --------------------------------------------------------------------------------
+
+LONG_WHY = "for you: like 2 papers you kept (sparsity, activation, acceleration, kernels, inference, pruning)"
+
+
+def _trained_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The for-you model's answer for every pick: a long why (as with a few kept papers on a real library)."""
+    import paperreader.catchup as core
+
+    def trained(library: Library, ids: list[str]) -> tuple[dict[str, float], dict[str, str | None]]:
+        return {pid: 1.0 / (n + 1) for n, pid in enumerate(ids)}, {pid: LONG_WHY for pid in ids}
+
+    monkeypatch.setattr(core, "_interest", trained)
+
+
+def _list_lines(screen: CatchupScreen) -> list[str]:
+    options = screen.query_one(OptionList)
+    return [options.render_line(y).text for y in range(options.size.height)]
+
+
+async def test_catch_up_wraps_a_long_why_whole_at_80_columns(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(data_dir, tmp_path, 2, 20)
+    _trained_everywhere(monkeypatch)
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_catch_up(pilot, Keys(pilot))
+        options = screen.query_one(OptionList)
+        width = options.scrollable_content_region.width
+        prompt = options.get_option_at_index(1).prompt
+        assert isinstance(prompt, Text)
+        title, *why = prompt.split("\n")
+        assert len(why) >= 2 and all(line.cell_len <= width for line in [title, *why])
+        assert " ".join(line.plain.strip() for line in why) == LONG_WHY  # every word, none cut to "accele…"
+
+
+async def test_catch_up_keys_stop_at_the_ends_and_the_first_days_heading_comes_back(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(data_dir, tmp_path, 3, 20)
+    _trained_everywhere(monkeypatch)
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys = Keys(pilot)
+        screen = await open_catch_up(pilot, keys)
+        options = screen.query_one(OptionList)
+        first = options.highlighted
+        heading = str(options.get_option_at_index(0).prompt)
+        assert heading.startswith("── ") and first == 1
+        await keys("j", "j", "j", "k", "k", "k")
+        await pilot.pause()
+        assert options.highlighted == first
+        lines = _list_lines(screen)
+        assert lines[0].startswith(heading[:20]), lines[:3]  # the day's heading is on screen again
+        await keys("j", "j", "j", "home")
+        await pilot.pause()
+        assert options.highlighted == first and _list_lines(screen)[0].startswith(heading[:20])
+        await keys("k")  # on the first paper k stays (it does not wrap round to the last row)
+        assert options.highlighted == first
+        await keys("G")
+        await pilot.pause()
+        last = options.option_count - 1
+        assert options.highlighted == last
+        await keys("j")  # on the last row j stays, as in the reader's list
+        await pilot.pause()
+        assert options.highlighted == last
+        await keys("g")
+        await pilot.pause()
+        assert options.highlighted == first and _list_lines(screen)[0].startswith(heading[:20])
+        for _ in range(12):  # a paper's title is on screen whenever its why line is
+            await keys("j")
+            await pilot.pause()
+            row = options.get_option_at_index(options.highlighted).prompt
+            assert isinstance(row, Text)
+            assert any(row.plain.split("\n")[0][:30] in line for line in _list_lines(screen))

@@ -19,6 +19,7 @@ printable.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -28,6 +29,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
@@ -141,6 +143,63 @@ def cluster_row(cluster: Cluster, unread: int, *, width: int | None = None, inde
     return Text("\n", no_wrap=True).join(lines)
 
 
+class CatchupList(OptionList):
+    """The screen's rows: ↓/j stop at the last row and ↑/k at the first, as in the reader's list.
+
+    Textual's option list wraps round from the last row to the first; here that
+    jumped from the oldest day back to the newest.  A day's heading is a
+    disabled row: reaching the day's first row scrolls its heading into view
+    too, so the top of the list shows the first day's heading again.
+    """
+
+    def _step(self, direction: Literal[-1, 1]) -> None:
+        here = self.highlighted
+        if here is None:
+            self.action_first() if direction == 1 else self.action_last()
+            return
+        index = here + direction
+        while 0 <= index < self.option_count:
+            if not self.get_option_at_index(index).disabled:
+                self.highlighted = index
+                return
+            index += direction
+        if direction == -1:  # on the first row already: show what is above it (its day's heading)
+            self.scroll_to_highlight()
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """Bring the highlighted row into view whole, with the disabled rows (its day's heading) just above it."""
+        highlighted = self.highlighted
+        if highlighted is None or not self.is_mounted:
+            return
+        first = highlighted
+        while first > 0 and self.get_option_at_index(first - 1).disabled:
+            first -= 1
+        self._update_lines()
+        try:
+            start = self._index_to_line[first]
+            end = self._index_to_line[highlighted] + self._heights[highlighted]
+        except KeyError:
+            super().scroll_to_highlight(top)
+            return
+        height = self.scrollable_content_region.height
+        if end - start > height:  # no room for the heading: the row itself, whole
+            super().scroll_to_highlight(top)
+            return
+        self.scroll_to_region(
+            Region(0, start, self.scrollable_content_region.width, end - start),
+            force=True,
+            animate=False,
+            top=top,
+            immediate=True,
+        )
+
+
 class CatchupScreen(Screen[CatchupChoice | None]):
     """The days to catch up on; the app passes the library and what to do after each change."""
 
@@ -160,6 +219,8 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         Binding("u", "undo", "Undo", tooltip="undo the newest change (here or in the reader)", id="catchup.undo"),
         Binding("j", "cursor_down", "Down", show=False, tooltip="next row (as ↓)", id="catchup.down"),
         Binding("k", "cursor_up", "Up", show=False, tooltip="previous row (as ↑)", id="catchup.up"),
+        Binding("g", "first", "First", show=False, tooltip="the first paper (as Home)", id="catchup.first"),
+        Binding("G", "last", "Last", show=False, tooltip="the last row (as End)", id="catchup.last"),
     ]
 
     class ClustersReady(Message):
@@ -182,7 +243,7 @@ class CatchupScreen(Screen[CatchupChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="catchup-body"):
             yield Label(self._title(), id="catchup-title")
-            yield OptionList(id="catchup-list")
+            yield CatchupList(id="catchup-list")
             yield Label(
                 Text(
                     "x: the rest of the day read, next day · r b t: read, bookmark, tag the row "
@@ -303,12 +364,16 @@ class CatchupScreen(Screen[CatchupChoice | None]):
             return row
         # Else the why gets a line of its own under the title (a why cut to "(s…" says nothing):
         # each line is cut to the row's width, never wrapped by the option list.
+        # The why wraps, word by word, on as many lines as it needs: cut, "(sparsity, accele…" hid the words.
         indent = 2 + 1 + 1 + 7  # under the title: "  ", the star, the dot, " ▲1234 "
         row.truncate(max(12, width), overflow="ellipsis")
-        second = Text(" " * indent, no_wrap=True, overflow="ellipsis")
-        second.append(printable(pick.why), style="dim italic")
-        second.truncate(max(12, width), overflow="ellipsis")
-        return Text("\n", no_wrap=True).join([row, second])
+        lines = [row]
+        for part in textwrap.wrap(printable(pick.why), max(8, width - indent), break_on_hyphens=False):
+            line = Text(" " * indent, no_wrap=True, overflow="ellipsis")
+            line.append(part, style="dim italic")
+            line.truncate(max(12, width), overflow="ellipsis")
+            lines.append(line)
+        return Text("\n", no_wrap=True).join(lines)
 
     def _row_width(self) -> int:
         """Columns a row has (an option list wraps a longer prompt onto a second line)."""
@@ -479,3 +544,9 @@ class CatchupScreen(Screen[CatchupChoice | None]):
 
     def action_cursor_up(self) -> None:
         self.query_one(OptionList).action_cursor_up()
+
+    def action_first(self) -> None:
+        self.query_one(OptionList).action_first()
+
+    def action_last(self) -> None:
+        self.query_one(OptionList).action_last()
