@@ -121,3 +121,21 @@ async def test_catch_up_keys_stop_at_the_ends_and_the_first_days_heading_comes_b
             row = options.get_option_at_index(options.highlighted).prompt
             assert isinstance(row, Text)
             assert any(row.plain.split("\n")[0][:30] in line for line in _list_lines(screen))
+
+
+async def test_catch_up_names_a_day_whose_unread_papers_all_show_under_a_later_day(data_dir: Path, tmp_path: Path) -> None:
+    """Stats and the digests screen count 3 days with unread papers; the title said "in 2 days" with no word why."""
+    papers = [P(f"Paper {n} on learning", f"About {n}.", ("  • 2 authors", f"Nov 1, 2026 {n + 1}")) for n in range(11)]
+    with Library(data_dir) as library:
+        library.import_paths([write(tmp_path / "d" / "a.txt", page("Nov 18", papers[:3]))], date=dt.date(2026, 11, 18))
+        library.import_paths([write(tmp_path / "d" / "b.txt", page("Nov 19", papers[:3]))], date=dt.date(2026, 11, 19))
+        library.import_paths([write(tmp_path / "d" / "c.txt", page("Nov 20", papers[:9]))], date=dt.date(2026, 11, 20))
+        library.import_paths([write(tmp_path / "d" / "e.txt", page("Nov 17", papers[9:]))], date=dt.date(2026, 11, 17))
+        assert sum(1 for day in library.store.digest_days() if day.unread) == 4
+    app = make_app(data_dir)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_catch_up(pilot, Keys(pilot))
+        assert [day.date.day for day in screen._found.days] == [20, 17]
+        title = str(screen.query_one("#catchup-title").render())
+        assert "11 unread in 2 days" in title
+        assert "Nov 19, Nov 18's unread all show under a later day" in title

@@ -239,6 +239,8 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         self._rows: list[_Row] = []
         #: (read, bookmarked) of every paper the screen shows or counts.
         self._state: dict[str, tuple[bool, bool]] = {}
+        #: Days in the range shown with unread papers all shown under a later day (the title names them).
+        self._hidden_days: list[dt.date] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="catchup-body"):
@@ -265,11 +267,31 @@ class CatchupScreen(Screen[CatchupChoice | None]):
             f"  {unread:,} unread in {len(found.days)} day{'s' if len(found.days) != 1 else ''}"
             f" · the top of each ranked {how}",
         )
+        hidden = self._hidden_days
+        if hidden:
+            names = ", ".join(f"{day:%b} {day.day}" for day in hidden)
+            title.append(f" · {names}'s unread all show under a later day", style="dim")
         if found.older_unread:
             title.append(f" · {found.older_unread:,} more on older days", style="dim")
         if found.note:
             title.append(f"\n{printable(found.note)}", style="dim")
         return title
+
+    def _days_under_later_days(self) -> list[dt.date]:
+        """Days among those shown whose unread papers are all in a later digest too, so have no block.
+
+        The digests screen and ``stats`` count such a day as a day with unread
+        papers: the title names it, or "in 3 days" would contradict their 4.
+        """
+        shown = {day.date for day in self._found.days}
+        if not shown:
+            return []
+        first, last = min(shown), max(shown)
+        return [
+            day.date
+            for day in self._library.store.digest_days()
+            if day.unread and first <= day.date <= last and day.date not in shown
+        ]
 
     def on_mount(self) -> None:
         self._read_states()
@@ -293,6 +315,7 @@ class CatchupScreen(Screen[CatchupChoice | None]):
         return list(dict.fromkeys(ids))
 
     def _read_states(self) -> None:
+        self._hidden_days = self._days_under_later_days()
         self._state = {snap.id: (snap.read, snap.bookmarked) for snap in self._library.store.snapshot(self._all_ids())}
 
     def unread_count(self) -> int:
