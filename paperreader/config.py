@@ -160,7 +160,7 @@ class Config:
             lines.append("export          (no auto-exports)")
         for export in self.exports:
             record = (written or {}).get(export_target(export.path))
-            when = f"last written {record[2][:16].replace('T', ' ')} UTC ({record[1]} papers)" if record else "not written yet"
+            when = f"last written {record[2][:16].replace('T', ' ')} UTC ({record[1]} paper{'s' if record[1] != 1 else ''})" if record else "not written yet"
             lines.append(f"export          {printable(str(export.path))}  {export.format}  {printable(export.select)!r}  {when}")
         folder = self.sync_folder or (Path(remembered_sync) if remembered_sync else None)
         if folder is None:

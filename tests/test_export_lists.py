@@ -278,7 +278,7 @@ def test_a_tag_added_by_the_cli_updates_the_auto_export(
     assert time.monotonic() - started < 1.0  # (the issue asks for within a second)
     assert [e.key for e in bibtexparser.parse_string(bib.read_text()).entries] == ["rewardModelsDisagree2024"]
     status, out, _ = run(capsys, lib_dir, "config")
-    assert re.search(rf"export          {re.escape(str(bib))}  bibtex  'tag:thesis'  last written \d{{4}}-\d\d-\d\d \d\d:\d\d UTC \(1 papers\)", out)
+    assert re.search(rf"export          {re.escape(str(bib))}  bibtex  'tag:thesis'  last written \d{{4}}-\d\d-\d\d \d\d:\d\d UTC \(1 paper\)", out)
     # A change that does not touch its papers does not rewrite it.
     mtime = bib.stat().st_mtime_ns
     assert run(capsys, lib_dir, "mark", "read", ids[SPARSE])[2] == ""
