@@ -1363,7 +1363,14 @@ def _forget(journal: Journal, imported: ImportRecord, *, force: bool = False) ->
         store._bump(sorted(reindex - set(removed)))
         count = len(removed)
         name = os.path.basename(imported.path) or imported.path
-        label = f"forgot {name} ({count:,} paper{'s' if count != 1 else ''} taken out)"
+        # The history shows the papers the action touched (taken out + kept) before the label:
+        # the label says what the other figure is, or "109 papers … (78 taken out)" reads as a contradiction.
+        parts = [f"{count:,} paper{'s' if count != 1 else ''} taken out"]
+        if shared:
+            parts.append(f"{len(shared):,} kept: also in another import")
+        if kept:
+            parts.append(f"{len(kept):,} kept: bookmarked, tagged or noted")
+        label = f"forgot {name} ({', '.join(parts)})"
         number = record(
             db, store._meta("device") or "", "forget", label, changes, source=source, stamp=stamp, wall_ms=wall_ms(store)
         )

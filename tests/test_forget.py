@@ -78,9 +78,11 @@ def test_forget_removes_what_one_import_added_and_undo_puts_it_back(data: Path) 
         library.update_index()
         assert not {h.id for h in library.search(f'"{ONLY_MONDAY[0].title}"').hits} & set(mine)
         assert library.index().doc_count() == store.count()
-        assert journal.actions(limit=1)[0].label == f"forgot mon.txt ({len(mine)} papers taken out)"
+        label = f"forgot mon.txt ({len(mine)} papers taken out, 1 kept: also in another import)"
+        assert journal.actions(limit=1)[0].label == label
+        assert journal.actions(limit=1)[0].papers == len(mine) + 1  # the history's figure: both counts of the label
         # Undo puts back everything: papers with their state, the day, the file's record.
-        assert journal.undo().message() == f"Undone: forgot mon.txt ({len(mine)} papers taken out)"
+        assert journal.undo().message() == f"Undone: {label}"
         assert everything(library) == before
         library.update_index()
         assert library.index().doc_count() == store.count()
