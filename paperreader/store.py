@@ -1103,6 +1103,31 @@ class Store:
                 )
         return len(ids), [dt.date.fromisoformat(day) for day in sorted(days)]
 
+    def put_back_after(self, mark: int) -> tuple[int, list[dt.date]]:
+        """Of :meth:`added_after`'s papers, those put back by an undo, redo or ``undo --to`` (a forget undone).
+
+        They are not new: the reader says "78 papers back", not "78 new papers".
+        """
+        with self._lock:
+            ids = [
+                pid
+                for (pid,) in self._db.execute(
+                    "SELECT DISTINCT c.paper FROM changes c JOIN papers p ON p.id = c.paper "
+                    "JOIN actions a ON a.id = c.action WHERE c.action > ? AND c.field = ? AND c.new IS NOT NULL "
+                    "AND a.kind IN ('undo', 'redo', 'back')",
+                    (mark, PAPER),
+                )
+            ]
+            days: set[str] = set()
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                days.update(
+                    day for (day,) in self._db.execute(
+                        f"SELECT DISTINCT digest FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
+                    )
+                )
+        return len(ids), [dt.date.fromisoformat(day) for day in sorted(days)]
+
     def removed_since(self, rev: int) -> list[str]:
         """Papers ``forget`` took out after revision ``rev`` (and not put back): the index deletes them."""
         with self._lock:

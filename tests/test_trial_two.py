@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import OptionList, Static
 
+from paperreader.cli import main
 from paperreader.library import Library
 from paperreader.tui.catchup import CatchupScreen
 from paperreader.tui.paper_list import PaperList
@@ -17,7 +18,7 @@ from paperreader.tui.viewer import PaperViewer, meta_line
 
 from .digests import P, abstract, page, write
 from .test_catchup_tui import Keys, build, open_catch_up
-from .test_reader_flow import wait_for
+from .test_reader_flow import notes, wait_for
 from .tui_helpers import make_app, settle
 
 
@@ -139,3 +140,39 @@ async def test_catch_up_names_a_day_whose_unread_papers_all_show_under_a_later_d
         title = str(screen.query_one("#catchup-title").render())
         assert "11 unread in 2 days" in title
         assert "Nov 19, Nov 18's unread all show under a later day" in title
+
+
+# -- messages ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("undo_in", ["shell", "reader"])
+async def test_papers_put_back_by_undoing_a_forget_are_announced_as_back_not_new(tmp_path: Path, undo_in: str) -> None:
+    data = tmp_path / "data"
+    monday = [P(f"Monday paper number {n}", abstract(f"monday topic {n}")) for n in range(3)]
+    tuesday = [P(f"Tuesday paper number {n}", abstract(f"tuesday topic {n}")) for n in range(2)]
+    write(tmp_path / "d" / "mon.txt", page("Mar 10", monday))
+    write(tmp_path / "d" / "tue.txt", page("Mar 11", tuesday))
+    assert main(["--data-dir", str(data), "import", "-q", "--date", "2025-03-12", str(tmp_path / "d" / "mon.txt")]) == 0
+    assert main(["--data-dir", str(data), "import", "-q", "--date", "2025-03-12", str(tmp_path / "d" / "tue.txt")]) == 0
+    app = make_app(data)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert main(["--data-dir", str(data), "forget", "1"]) == 0
+        await wait_for(pilot, lambda: app.counts.papers == 2)
+        if undo_in == "shell":
+            assert main(["--data-dir", str(data), "undo"]) == 0
+        else:
+            app.query_one(PaperList).focus()
+            await pilot.press("u")
+        await wait_for(pilot, lambda: app.counts.papers == 5)
+        if undo_in == "shell":
+            await wait_for(pilot, lambda: any("back" in note or "new paper" in note for note in notes(app)))
+        await settle(pilot)
+        said = [note for note in notes(app) if "back from" in note or "new paper" in note]
+        # u in the reader says "Undone: forgot …" itself; from the shell the poll says what came back.
+        assert said == (["3 papers back from Mar 10 (the forget undone)"] if undo_in == "shell" else []), said
+        # A real import afterwards is still news.
+        write(tmp_path / "d" / "wed.txt", page("Mar 12", [P("Wednesday paper", abstract("wednesday"))]))
+        assert main(["--data-dir", str(data), "import", "-q", "--date", "2025-03-13", str(tmp_path / "d" / "wed.txt")]) == 0
+        await wait_for(pilot, lambda: any("new paper" in note for note in notes(app)))
+        assert [note for note in notes(app) if "new paper" in note] == ["1 new paper from Mar 12"]

@@ -505,10 +505,18 @@ class PaperReaderApp(App[None]):
             if version == self._data_version:
                 return
             new, days = self.library.store.added_after(self._last_added)
+            back, back_days = self.library.store.put_back_after(self._last_added) if new else (0, [])
         except Exception:  # noqa: BLE001 - the next poll will tell
             return
-        if new:
-            self.notify(_new_papers(new, days), markup=False, timeout=6)
+        if back:  # a forget undone (here or in the shell): the papers are back, not new
+            self.notify(
+                f"{back:,} paper{'s' if back != 1 else ''} back from {describe_days(back_days)} (the forget undone)",
+                markup=False,
+                timeout=6,
+            )
+        if new > back:
+            fresh_days = [day for day in days if day not in back_days] or days
+            self.notify(_new_papers(new - back, fresh_days), markup=False, timeout=6)
         self.reload()
 
     # -- results --------------------------------------------------------------------
