@@ -530,6 +530,7 @@ QUERY_HELP: tuple[tuple[str, str, str], ...] = (
     ("upvotes:>50", "upvotes: upvotes:[10 TO 100]", ""),
     ("published:2024", "published that year; published:>2024-05, published:[2023 TO 2024]", ""),
     ("digest:>2026-11-01", "in a digest of that day or after; digest:2026-11-12, digest:[2026-11-01 TO 2026-11-30]", ""),
+    ("id:22cf", "a paper by its id, or the first 4+ characters of it (as the CLI takes)", ""),
     ('"a phrase" a* a~ -a OR', "a phrase, a prefix, a near spelling, not, either", ""),
 )
 
@@ -599,6 +600,23 @@ def check_values(text: str) -> None:
         for bound in bounds:
             if not _valid_bound(field, bound.strip()):
                 raise QueryError(f"{field}:{value}: {_NOT[field]}; {field} takes {_FORMS[field]}")
+
+
+#: ``id:22cf``: 4 to 9 characters of a paper's 10-character id (a prefix, as the CLI takes).
+_ID_PREFIX = re.compile(r"(?<![\w:])id:(?P<prefix>[0-9a-f]{4,9})(?![\w*?~:])", re.IGNORECASE)
+
+
+def id_prefixes(text: str) -> str:
+    """``text`` with each short ``id:22cf`` made the prefix query ``id:22cf*`` (quoted phrases left alone).
+
+    The CLI takes a unique prefix of 4+ characters for an id; in a query the
+    same prefix found nothing, as an ``id`` is matched whole.
+    """
+    unquoted = re.sub(r'"[^"]*"', lambda m: " " * len(m.group()), text)
+    spots = [match.span("prefix") for match in _ID_PREFIX.finditer(unquoted)]
+    for start, end in reversed(spots):
+        text = text[:start] + text[start:end].lower() + "*" + text[end:]
+    return text
 
 
 def _check_parsed(query: Query, text: str) -> None:
@@ -1065,7 +1083,7 @@ class SearchIndex:
     def parse(self, text: str) -> Query:
         """The query ``text`` means; :class:`QueryError` for a malformed field value (never an empty list)."""
         check_values(text)
-        query = self._parser.parse(text, normalize=False)
+        query = self._parser.parse(id_prefixes(text), normalize=False)
         _check_parsed(query, text)
         return query.normalize()
 

@@ -176,3 +176,33 @@ async def test_papers_put_back_by_undoing_a_forget_are_announced_as_back_not_new
         assert main(["--data-dir", str(data), "import", "-q", "--date", "2025-03-13", str(tmp_path / "d" / "wed.txt")]) == 0
         await wait_for(pilot, lambda: any("new paper" in note for note in notes(app)))
         assert [note for note in notes(app) if "new paper" in note] == ["1 new paper from Mar 12"]
+
+
+async def test_an_id_prefix_in_the_filter_finds_the_paper_as_the_cli_does(sample_dir: Path) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        wanted = app.query_one(PaperList).ids[4]
+        others = [pid for pid in app.query_one(PaperList).ids if pid != wanted]
+        prefix = next(wanted[:n] for n in range(4, 11) if not any(pid.startswith(wanted[:n]) for pid in others))
+        await pilot.press("slash", *f"id:{prefix.upper()}")
+        await settle(pilot)
+        assert app.query_one(PaperList).ids == [wanted]
+
+
+async def test_the_help_opens_on_the_query_fields_with_id(sample_dir: Path) -> None:
+    """A filter error says "(? help)": the fields, id: among them, are on the help's first screen at 80x24."""
+    from paperreader.tui.screens import HelpScreen
+
+    app = make_app(sample_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"foo:bar")
+        await settle(pilot)
+        assert str(app.query_one("#message", Static).render()).startswith("unknown field foo (? help)")
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # what the terminal shows
+        assert "Searching (/): fields of the query" in shown
+        assert "id:22cf" in shown and "org:deepmind" in shown and "title:word" in shown

@@ -1750,7 +1750,8 @@ class PaperReaderApp(App[None]):
                     rows.append((self._key_display(keys), binding.tooltip or binding.description, binding.id or ""))
             sections.append((title, rows))
         sections[0][1].append((self._key_display(["ctrl+p"]), "command palette: every action by name", ""))
-        sections.append(("Searching (/): fields of the query", list(QUERY_HELP)))
+        # First: a filter-bar error ends "(? help)", and its answer must not be a long scroll away.
+        sections.insert(0, ("Searching (/): fields of the query", list(QUERY_HELP)))
         return sections
 
     def help_rows(self) -> list[tuple[str, str, str]]:

@@ -48,6 +48,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         tables: list[Table | Text] = []
+        # The column names head the first table of bindings (the query fields, first, have no ids).
+        headed = next((n for n, (_title, rows) in enumerate(self._sections) if any(row[2] for row in rows)), 0)
         for number, (title, rows) in enumerate(self._sections):
             if number:
                 tables.append(Text(""))
@@ -55,16 +57,18 @@ class HelpScreen(ModalScreen[None]):
                 box=None,
                 title=Text(title, style="bold underline"),
                 title_justify="left",
-                show_header=not number,
+                show_header=number == headed,
                 header_style="dim",
                 padding=(0, 2, 0, 0),
                 expand=True,
             )
-            table.add_column(Text("keys"), style="bold", min_width=14, max_width=20)
+            with_ids = any(row[2] for row in rows)  # the query fields have none: their text gets the room
+            table.add_column(Text("keys"), style="bold", min_width=14, max_width=20 if with_ids else 24)
             table.add_column(Text("what it does"), ratio=1)
-            table.add_column(Text("id ([keys] in the config)"), style="dim", min_width=24)
+            if with_ids:
+                table.add_column(Text("id ([keys] in the config)"), style="dim", min_width=24)
             for keys, description, binding_id in rows:
-                table.add_row(Text(keys), Text(description), Text(binding_id))
+                table.add_row(Text(keys), Text(description), *([Text(binding_id)] if with_ids else []))
             tables.append(table)
         with VerticalScroll(id="help-box") as box:
             box.border_title = "Keys"
