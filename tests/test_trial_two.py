@@ -206,3 +206,20 @@ async def test_the_help_opens_on_the_query_fields_with_id(sample_dir: Path) -> N
         shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # what the terminal shows
         assert "Searching (/): fields of the query" in shown
         assert "id:22cf" in shown and "org:deepmind" in shown and "title:word" in shown
+
+
+@pytest.mark.parametrize("sort", ["digest", "interest", "upvotes"])
+async def test_did_you_mean_is_offered_under_every_sort(sample_dir: Path, sort: str) -> None:
+    app = make_app(sample_dir)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        app.query_one(PaperList).focus()
+        for _ in range(8):
+            if app.sort == sort:
+                break
+            await pilot.press("s")
+            await settle(pilot)
+        assert app.sort == sort
+        await pilot.press("slash", *"difusion")
+        await wait_for(pilot, lambda: "Did you mean" in str(app.query_one("#message", Static).render()))
+        assert str(app.query_one("#message", Static).render()) == "No matches. Did you mean: diffusion"

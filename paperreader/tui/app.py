@@ -631,6 +631,7 @@ class PaperReaderApp(App[None]):
         when a newer query cancelled the search.
         """
         terms: dict[str, frozenset[str]] = {}
+        suggestion: str | None = None  # "No matches. Did you mean: diffusion", as under every sort
         if query.strip():
             try:
                 outcome = self.library.search(query, view=view, digest=digest, limit=limit, cancel=cancel)
@@ -638,11 +639,11 @@ class PaperReaderApp(App[None]):
                 return None
             if outcome.error:
                 return self._search_results(token, outcome, "relevance")
-            ids, terms = [hit.id for hit in outcome.hits], outcome.terms
+            ids, terms, suggestion = [hit.id for hit in outcome.hits], outcome.terms, outcome.suggestion
         else:
             ids = self.library.store.ids(view, digest=digest)
         ranked, scores = interest.rank(self.library, ids)
-        results = Results(token, ranked, len(ranked), terms, scores=scores)
+        results = Results(token, ranked, len(ranked), terms, suggestion=suggestion, scores=scores)
         if scores is None:
             results.interest_status = interest.status(self.library)
         return results
