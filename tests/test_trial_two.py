@@ -223,3 +223,36 @@ async def test_did_you_mean_is_offered_under_every_sort(sample_dir: Path, sort: 
         await pilot.press("slash", *"difusion")
         await wait_for(pilot, lambda: "Did you mean" in str(app.query_one("#message", Static).render()))
         assert str(app.query_one("#message", Static).render()) == "No matches. Did you mean: diffusion"
+
+
+async def test_a_long_cluster_name_leaves_the_query_field_usable_at_80_columns(data_dir: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from textual.widgets import Input
+
+    build(data_dir, tmp_path, 2, 40)
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys = Keys(pilot)
+        screen = await open_catch_up(pilot, keys)
+        day = screen._found.days[0].date
+        clusters = screen._clusters[day]
+        words = ("supervised", "self", "vision", "representation", "contrastive")
+        screen.post_message(CatchupScreen.ClustersReady(day, [replace(clusters[0], terms=words), *clusters[1:]]))
+        await pilot.pause()
+        await pilot.pause()
+        while screen.current is not None and screen.current.kind != "cluster":
+            await keys("j")
+        assert screen.current is not None and screen.current.cluster is not None
+        size = screen.current.cluster.size
+        await keys("enter")
+        await settle(pilot)
+        assert app.chosen is not None
+        query = app.query_one("#query", Input)
+        info = app.query_one("#filter-info", Static)
+        assert query.outer_size.width >= 30
+        shown = str(info.render()).rstrip()
+        assert shown.endswith(f"({size}) (esc)") and "cluster: " in shown and "…" in shown
+        assert info.region.right <= app.size.width
+        await pilot.press("slash", *"diffusion")
+        assert query.value == "diffusion"

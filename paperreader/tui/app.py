@@ -111,6 +111,10 @@ def _shown_path(path: Path) -> str:
     return printable(str(full))
 
 
+#: Columns the filter bar's query field keeps however long the status beside it (app.tcss says the same).
+QUERY_MIN = 30
+
+
 def _new_papers(count: int, days: list[dt.date]) -> str:
     """ "12 new papers from Nov 14": one wording for the inbox and for imports from the shell."""
     return f"{count:,} new paper{'s' if count != 1 else ''} from {describe_days(days)}"
@@ -757,8 +761,23 @@ class PaperReaderApp(App[None]):
         if self.similar_to is not None:
             parts.append("similar (esc)")
         elif self.chosen is not None:
-            parts.append(f"{self.chosen.describe()} (esc)")
-        self.query_one("#filter-info", Static).update(Text(" · ".join(parts)))
+            parts.append(self._chosen_part(len(" · ".join(parts)) + 3))
+        # One line; the query field keeps its 30 columns (CSS), the status is cut first.
+        self.query_one("#filter-info", Static).update(Text(" · ".join(parts), no_wrap=True, overflow="ellipsis"))
+
+    def _chosen_part(self, used: int) -> str:
+        """ "cluster: supervised · se… (21) (esc)": the chosen set's name cut to what the status has left.
+
+        A long cluster name squeezed the query field to 6 columns; the field
+        keeps :data:`QUERY_MIN` and the name is cut (the list's status line
+        above names it whole).  Its size and "(esc)" stay.
+        """
+        assert self.chosen is not None
+        label, tail = printable(self.chosen.label), f" ({len(self.chosen.ids):,}) (esc)"
+        room = max(12, self.size.width - QUERY_MIN - 4 - used - len(tail))  # 4: the status's padding, a margin
+        if len(label) > room:
+            label = label[: room - 1].rstrip() + "…"
+        return label + tail
 
     # -- the current paper -------------------------------------------------------------
 
