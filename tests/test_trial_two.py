@@ -256,3 +256,25 @@ async def test_a_long_cluster_name_leaves_the_query_field_usable_at_80_columns(d
         assert info.region.right <= app.size.width
         await pilot.press("slash", *"diffusion")
         assert query.value == "diffusion"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_the_digests_header_names_the_charts_range_and_every_digests(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Two digests in March lay outside the chart's weeks: "Sep 19 – Nov 13 · 4 digests" counted them in it."""
+    from paperreader.tui.digests import DigestsScreen
+
+    data = tmp_path / "data"
+    days = [dt.date(2025, 3, 10), dt.date(2025, 3, 11), dt.date(2026, 11, 12), dt.date(2026, 11, 13)]
+    with Library(data) as library:
+        for number, day in enumerate(days):
+            digest = write(tmp_path / "d" / f"{number}.txt", page(f"{day:%b} {day.day}", [P(f"Paper {number} on things", abstract("things"))]))
+            library.import_paths([digest], date=day)
+    app = make_app(data)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, DigestsScreen))
+        await pilot.pause()
+        shown = " ".join(strip.text.strip() for strip in app.screen._compositor.render_strips())
+        assert "(the chart)" in shown
+        assert "4 digests, Mar 10, 2025 – Nov 13, 2026 (2 before the chart)" in " ".join(shown.split())

@@ -72,6 +72,7 @@ class DigestsScreen(Screen[DigestChoice | None]):
     DEFAULT_CSS = """
     DigestsScreen #clusters { height: 1fr; border: none; padding: 0; }
     DigestsScreen #digests-help { width: 100%; height: auto; }
+    DigestsScreen #spark-label { width: 100%; height: auto; }
     """
 
     class TopicsReady(Message):
@@ -106,6 +107,22 @@ class DigestsScreen(Screen[DigestChoice | None]):
         #: The triage bar's width, the topics pane's and the narrow dates the table was made with (they follow the screen's width).
         self._laid_out: tuple[int, int, bool] = (12, 0, False)
 
+    def _all_digests(self, chart_from: dt.date) -> str:
+        """ "6 digests, Mar 10, 2025 – Nov 13, 2026 (2 before the chart)": every digest, not only the chart's.
+
+        The header named the chart's weeks next to the count of all digests,
+        so digests older than the chart seemed to be in it.
+        """
+        dates = sorted(day.date for day in self._days)
+        count = f"{len(dates)} digest{'s' if len(dates) != 1 else ''}"
+        first, last = dates[0], dates[-1]
+        if first.year != last.year:
+            span = f"{first:%b} {first.day}, {first.year} – {last:%b} {last.day}, {last.year}"
+        else:
+            span = f"{first:%b} {first.day} – {last:%b} {last.day}"
+        before = sum(1 for day in dates if day < chart_from)
+        return f"{count}, {span}" + (f" ({before} before the chart)" if before else "")
+
     def compose(self) -> ComposeResult:
         per_day = papers_per_day(self._days, weeks=SPARK_WEEKS)
         counts = [n for _day, n in per_day]
@@ -114,8 +131,8 @@ class DigestsScreen(Screen[DigestChoice | None]):
                 yield Label(
                     Text.assemble(
                         ("Papers per day", "bold"),
-                        f"  {per_day[0][0]:%b %d} – {per_day[-1][0]:%b %d}  ·  max {max(counts)} a day"
-                        f"  ·  {len(self._days)} digest{'s' if len(self._days) != 1 else ''}",
+                        f"  {per_day[0][0]:%b %d} – {per_day[-1][0]:%b %d} (the chart)  ·  max {max(counts)} a day"
+                        f"  ·  {self._all_digests(per_day[0][0])}",
                     ),
                     id="spark-label",
                 )
