@@ -67,7 +67,7 @@ BINDING_IDS: frozenset[str] = frozenset(
     list.down list.up list.first list.last list.page_down list.page_up
     views.up views.down views.edit views.delete views.close view.cancel
     digests.up digests.down digests.switch digests.close digests.cluster_read digests.cluster_bookmark digests.cluster_tag digests.undo
-    catch_up catchup.close catchup.rest catchup.read catchup.bookmark catchup.tag catchup.undo catchup.down catchup.up
+    catch_up catchup.close catchup.rest catchup.read catchup.bookmark catchup.tag catchup.undo catchup.down catchup.up catchup.first catchup.last
     history.up history.down history.close
     tags.cancel note.save note.cancel help.close help.up help.down confirm.yes confirm.no export.cancel import.cancel
     viewer.back
