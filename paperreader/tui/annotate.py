@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, TextArea
 
-from ..text import clean_note, parse_tags
+from ..text import clean_note, parse_tags, printable
 
-__all__ = ["TagSuggester", "TagScreen", "NoteScreen"]
+if TYPE_CHECKING:
+    from ..clusters import Cluster
+
+__all__ = ["TagSuggester", "TagScreen", "NoteScreen", "ask_tags_to_add"]
 
 _LAST_WORD = re.compile(r"([^,\s]*)$")
 
@@ -155,3 +159,19 @@ class NoteScreen(ModalScreen[str | None]):
             self.action_save()
         else:
             self.dismiss(None)
+
+
+async def ask_tags_to_add(
+    screen: Screen[object], cluster: Cluster, known: Sequence[tuple[str, int]]
+) -> list[str] | None:
+    """The tags to add to every paper of a cluster (the Catch up and digests screens ask alike).
+
+    None if the dialog was closed, or nothing was typed (said: an empty line
+    changes nothing, it never removes tags from a whole cluster).
+    """
+    title = printable(f"the {cluster.size:,} papers of {cluster.label}")
+    tags = await screen.app.push_screen_wait(TagScreen(title, (), known, adding=True))
+    if tags is not None and not tags:
+        screen.notify("No tags given: nothing changed.", markup=False, timeout=3)
+    return tags or None
+

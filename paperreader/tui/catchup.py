@@ -42,7 +42,7 @@ from ..journal import JournalError
 from ..library import Library
 from ..store import StoreError, View
 from ..text import parse_tags, printable
-from .annotate import TagScreen
+from .annotate import TagScreen, ask_tags_to_add
 
 __all__ = ["CatchupScreen", "CatchupChoice", "ChosenPapers", "Before", "cluster_row"]
 
@@ -525,12 +525,8 @@ class CatchupScreen(Screen[CatchupChoice | None]):
             self._changed("Tags saved.", content=True)
             return
         assert row.cluster is not None
-        title = f"the {row.cluster.size:,} papers of {row.cluster.label}"
-        tags = await self.app.push_screen_wait(TagScreen(printable(title), (), store.all_tags(), adding=True))
+        tags = await ask_tags_to_add(self, row.cluster, store.all_tags())
         if tags is None:
-            return
-        if not tags:
-            self.notify("No tags given: nothing changed.", markup=False, timeout=3)
             return
         try:
             count = core.tag(store, row.ids, parse_tags(" ".join(tags)), self._what(row))

@@ -32,7 +32,7 @@ from ..models import DigestDay
 from ..overview import SPARK_WEEKS, papers_per_day, progress_bar
 from ..store import StoreError
 from ..text import parse_tags, printable
-from .annotate import TagScreen
+from .annotate import ask_tags_to_add
 from .catchup import chosen_label, cluster_row
 
 __all__ = ["DigestChoice", "DigestsScreen"]
@@ -400,12 +400,8 @@ class DigestsScreen(Screen[DigestChoice | None]):
         if cluster is None or self._library is None:
             return
         store = self._library.store
-        title = printable(f"the {cluster.size:,} papers of {cluster.label}")
-        tags = await self.app.push_screen_wait(TagScreen(title, (), store.all_tags(), adding=True))
+        tags = await ask_tags_to_add(self, cluster, store.all_tags())
         if tags is None:
-            return
-        if not tags:
-            self.notify("No tags given: nothing changed.", markup=False, timeout=3)
             return
         try:
             count = actions.tag(store, cluster.ids, parse_tags(" ".join(tags)), actions.cluster_what(cluster))
