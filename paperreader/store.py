@@ -1093,15 +1093,7 @@ class Store:
                     (mark, IMPORTED, PAPER),
                 )
             ]
-            days: set[str] = set()
-            for chunk in _chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                days.update(
-                    day for (day,) in self._db.execute(
-                        f"SELECT DISTINCT digest FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
-                    )
-                )
-        return len(ids), [dt.date.fromisoformat(day) for day in sorted(days)]
+            return len(ids), self._days_of(ids)
 
     def put_back_after(self, mark: int) -> tuple[int, list[dt.date]]:
         """Of :meth:`added_after`'s papers, those put back by an undo, redo or ``undo --to`` (a forget undone).
@@ -1118,15 +1110,19 @@ class Store:
                     (mark, PAPER),
                 )
             ]
-            days: set[str] = set()
-            for chunk in _chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                days.update(
-                    day for (day,) in self._db.execute(
-                        f"SELECT DISTINCT digest FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
-                    )
+            return len(ids), self._days_of(ids)
+
+    def _days_of(self, ids: Sequence[str]) -> list[dt.date]:
+        """The digest days these papers appeared on, oldest first (under the caller's lock)."""
+        days: set[str] = set()
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            days.update(
+                day for (day,) in self._db.execute(
+                    f"SELECT DISTINCT digest FROM appearances WHERE paper_id IN ({marks})", tuple(chunk)
                 )
-        return len(ids), [dt.date.fromisoformat(day) for day in sorted(days)]
+            )
+        return [dt.date.fromisoformat(day) for day in sorted(days)]
 
     def removed_since(self, rev: int) -> list[str]:
         """Papers ``forget`` took out after revision ``rev`` (and not put back): the index deletes them."""
